@@ -1,0 +1,13 @@
+"""`arcollect demo` (stub: being written)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="(not yet available)")
+    p.set_defaults(run=run)
+
+
+def run(ctx, args) -> int:
+    print("arcollect demo: not yet available")
+    return 1

@@ -1,0 +1,166 @@
+"""Settings and the collection policy: one immutable object, built once and passed in.
+
+Read from TOML (`--config`, `$ARCOLLECT_CONFIG`, else `config.toml` in the user's config
+folder); every key has a built-in default, and every key is checked on load: an unknown key or
+a value of the wrong kind is an error that names the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_path, user_data_path
+
+from arcollect_tui.errors import InputError
+from arcollect_tui.money import CURRENCY_EXPONENTS
+
+APP_NAME = "arcollect"
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("ARCOLLECT_DB")
+    return Path(env) if env else user_data_path(APP_NAME) / "arcollect.db"
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("ARCOLLECT_CONFIG")
+    return Path(env) if env else user_config_path(APP_NAME) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The Invoice Collection and Account Suspension Timeline (CONTRACT defaults)."""
+
+    reminder_from_dpd: int = 1
+    follow_up_from_dpd: int = 15
+    warning_from_dpd: int = 30
+    warning_notice_days: int = 10
+    warning_valid_days: int = 30
+    referral_from_dpd: int = 90
+    promise_tolerance_days: int = 2
+    plan_grace_days: int = 5
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    # How to read slash dates when nothing in a file settles the order: "MDY", "DMY" or "".
+    date_order: str = ""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    user: str = ""
+    default_currency: str = "USD"
+    policy: Policy = field(default_factory=Policy)
+    import_: ImportSettings = field(default_factory=ImportSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    source: Path | None = None
+
+    @property
+    def user_name(self) -> str:
+        if self.user:
+            return self.user
+        try:
+            return getpass.getuser()
+        except Exception:  # no login name in some containers
+            return "collector"
+
+
+# TOML table -> (dataclass field on Config, dataclass type)
+_TABLES = {"policy": ("policy", Policy), "import": ("import_", ImportSettings), "mail": ("mail", MailSettings)}
+_TOP = {"user": str, "default_currency": str}
+_CHOICES = {
+    ("import", "date_order"): {"", "MDY", "DMY"},
+    ("mail", "security"): {"starttls", "tls", "none"},
+}
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load and validate; a missing default file means built-in defaults."""
+    explicit = path is not None or "ARCOLLECT_CONFIG" in os.environ
+    path = path or default_config_path()
+    if not path.exists():
+        if explicit:
+            raise InputError(f"{path}: config file not found: create it or leave out --config")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config: {exc.strerror}") from None
+    return config_from_dict(data, source=path)
+
+
+def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
+    where = str(source) if source else "config"
+    problems: list[str] = []
+    top: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _TABLES:
+            if not isinstance(value, dict):
+                problems.append(f"{where}: [{key}] must be a table")
+                continue
+            attr, cls = _TABLES[key]
+            tables[attr] = _build(cls, key, value, where, problems)
+        elif key in _TOP:
+            if not isinstance(value, _TOP[key]):
+                problems.append(f"{where}: {key}: {value!r}: expected text")
+            else:
+                top[key] = value
+        else:
+            problems.append(f"{where}: {key}: unknown setting (known: {', '.join(sorted([*_TOP, *_TABLES]))})")
+    if "default_currency" in top:
+        top["default_currency"] = top["default_currency"].strip().upper()
+        if top["default_currency"] not in CURRENCY_EXPONENTS:
+            problems.append(f"{where}: default_currency: {data['default_currency']!r}: expected an ISO 4217 code")
+    if problems:
+        raise InputError(problems)
+    return Config(**top, **tables, source=source)
+
+
+def _build(cls: type, table: str, values: dict[str, Any], where: str, problems: list[str]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"[{table}] {key}"
+        f = fields.get(key)
+        if f is None:
+            problems.append(f"{where}: {name}: unknown setting (known: {', '.join(fields)})")
+            continue
+        expected = type(f.default)
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"{where}: {name}: {value!r}: expected a whole number")
+            continue
+        if expected is int and value < 0:
+            problems.append(f"{where}: {name}: {value!r}: expected zero or more")
+            continue
+        if expected is str and not isinstance(value, str):
+            problems.append(f"{where}: {name}: {value!r}: expected text")
+            continue
+        choices = _CHOICES.get((table, key))
+        if choices is not None and value not in choices:
+            problems.append(f"{where}: {name}: {value!r}: expected one of {', '.join(repr(c) for c in sorted(choices))}")
+            continue
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - guarded above
+        problems.append(f"{where}: [{table}]: {exc}")
+        return cls()

@@ -1,0 +1,1 @@
+"""Domain operations.  Each write is one transaction with an audit row; no Textual here."""
