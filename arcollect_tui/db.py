@@ -16,7 +16,7 @@ from typing import Callable
 from peewee import SqliteDatabase
 
 from arcollect_tui.errors import ArcollectError, InputError
-from arcollect_tui import ledger
+from arcollect_tui import audit, ledger
 from arcollect_tui.models import database_proxy
 
 SCHEMA_VERSION = 2
@@ -130,6 +130,8 @@ def ensure_schema(db: SqliteDatabase, path: Path) -> None:
                 conn.execute("ROLLBACK")
                 continue
             MIGRATIONS[target](conn)
+            audit.record(conn, user="arcollect", action="migrate", entity="schema",
+                         after={"from_version": target - 1, "to_version": target})
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:

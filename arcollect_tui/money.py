@@ -163,7 +163,7 @@ def parse_amount(text: str, currency: str | None = None) -> Decimal:
         digits = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
         if digits > exp:
             raise MoneyError(
-                f"{raw.strip()!r} has {digits} decimal places; {cur} has {exp}"
+                f"{raw.strip()!r} has {digits} decimal place{'s' if digits != 1 else ''}; {cur} has {exp}"
             )
     if negative:
         value = -value
