@@ -1,0 +1,51 @@
+import pytest
+
+from arcollect_tui.config import Config, Policy, config_from_dict, load_config
+from arcollect_tui.errors import InputError
+
+
+def test_defaults_are_the_contract_policy():
+    p = Config().policy
+    assert (p.reminder_from_dpd, p.follow_up_from_dpd, p.warning_from_dpd) == (1, 15, 30)
+    assert (p.warning_notice_days, p.warning_valid_days, p.referral_from_dpd, p.promise_tolerance_days) == (10, 30, 90, 2)
+    assert Config().default_currency == "USD"
+
+
+def test_absent_default_file_means_defaults(tmp_path):
+    assert load_config(None) == Config()
+
+
+def test_file_overrides_and_validates(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('user = "mei"\ndefault_currency = "sgd"\n[policy]\nwarning_notice_days = 14\n'
+                    '[import]\ndate_order = "DMY"\n[mail]\nhost = "localhost"\nport = 2525\nsecurity = "none"\n')
+    cfg = load_config(path)
+    assert cfg.user_name == "mei" and cfg.default_currency == "SGD"
+    assert cfg.policy == Policy(warning_notice_days=14)
+    assert cfg.import_.date_order == "DMY"
+    assert (cfg.mail.host, cfg.mail.port, cfg.mail.security) == ("localhost", 2525, "none")
+
+
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        ({"policy": {"warning_notice_days": -1}}, "[policy] warning_notice_days"),
+        ({"policy": {"warning_notice_days": True}}, "expected a whole number"),
+        ({"policy": {"nope": 1}}, "[policy] nope: unknown setting"),
+        ({"import": {"date_order": "YMD"}}, "[import] date_order"),
+        ({"mail": {"security": "ssl"}}, "[mail] security"),
+        ({"colour": "red"}, "colour: unknown setting"),
+        ({"policy": 3}, "[policy] must be a table"),
+    ],
+)
+def test_bad_values_name_the_key(data, fragment):
+    with pytest.raises(InputError) as err:
+        config_from_dict(data)
+    assert fragment in str(err.value)
+
+
+def test_invalid_toml_is_input_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[policy\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(path)
