@@ -108,8 +108,9 @@ def parse_amount(text: str, currency: str | None = None) -> Decimal:
     Accepts `1,234.50`, `1.234,50`, `1 234,50`, `1'234.50`, `1234.50-` (SAP), `(1,234.50)`,
     `-1234.5`, `+12`, and a currency symbol or ISO code before or after the number.  A code
     that contradicts `currency` is an error.  With `currency` given, more minor digits than it
-    has is an error.  A single separator followed by exactly three digits (`1,234`, `1.234`) is
-    a thousands separator unless the currency has three or more minor digits.
+    has is an error.  A lone comma followed by exactly three digits (`1,234`) is a thousands
+    separator unless the currency has three or more minor digits; a lone dot (`12.345`) is always
+    a decimal point, so too many digits for the currency is an error, never a silent x1000.
     """
     if text is None:
         raise MoneyError("missing amount")
@@ -118,6 +119,8 @@ def parse_amount(text: str, currency: str | None = None) -> Decimal:
     if not s:
         raise MoneyError("missing amount: expected a number such as 1234.50")
 
+    if not any(ch.isdigit() for ch in s):
+        raise MoneyError(f"{s!r} is not an amount: expected a number such as 1234.50")
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1].strip()
@@ -185,7 +188,9 @@ def _plain_number(s: str, exp: int, raw: str) -> str:
         if s.count(last_ch) == 1:
             others = {ch for _, ch in seps[:-1]}
             digits_after = len(s) - last_i - 1
-            grouping = (not others and digits_after == 3 and exp < 3
+            # "1,234" is a thousand and more; "12.345" is a decimal (too many digits for USD:
+            # an error rather than a silent 12345).  Both read as decimals for BHD-like currencies.
+            grouping = (last_ch == "," and not others and digits_after == 3 and exp < 3
                         and s[:last_i] not in ("", "0"))
             if not grouping:
                 decimal_at = last_i

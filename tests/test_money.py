@@ -30,8 +30,9 @@ D = Decimal
         ("S$ 99.90", "SGD", D("99.90")),
         ("¥120,000", "JPY", D("120000")),
         ("120000", "JPY", D("120000")),
-        ("1,234", "USD", D("1234")),        # one separator + three digits: thousands
-        ("1.234", "BHD", D("1.234")),       # ... unless the currency has three minor digits
+        ("1,234", "USD", D("1234")),        # a lone comma + three digits: thousands
+        ("1,234", "BHD", D("1.234")),       # ... unless the currency has three minor digits
+        ("1.234", "BHD", D("1.234")),
         ("0.500", "KWD", D("0.500")),
         ("1.234.567,89", "EUR", D("1234567.89")),
         ("1,234,567.89", "USD", D("1234567.89")),
@@ -50,10 +51,13 @@ def test_parse_amount_accepts(text, currency, expected):
     "text, currency, fragment",
     [
         ("1,234.567", "USD", "USD has 2"),
+        ("12.345", "USD", "USD has 2"),     # a lone dot is a decimal point: never a silent x1000
+        ("1.234", "JPY", "JPY has 0"),
         ("12.5", "JPY", "JPY has 0"),
         ("1.2345", "BHD", "BHD has 3"),
         ("", "USD", "missing amount"),
-        ("abc", "USD", ""),
+        ("abc", "USD", "not an amount"),
+        ("ten", "USD", "not an amount"),
         ("1e5", "USD", "not an amount"),
         ("12..5", "USD", "not an amount"),
         ("1,23,456", "USD", "groups must be of three"),
