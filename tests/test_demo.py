@@ -1,8 +1,7 @@
 """The demo portfolio (`arcollect demo`, build_demo): deterministic, believable, consistent.
 
-The stage check here is the test's own reading of the CONTRACT's default policy, computed from
-the stored facts with the ledger (the timeline module comes later): dpd of the oldest open
-invoice not in dispute, warnings, suspensions, reinstatements and referrals.
+Stages are the real timeline's (arcollect_tui.timeline over services.facts.load_facts); the
+history checks (a warning only at dpd >= 30, ...) use the test's own dpd reading from the ledger.
 """
 
 from __future__ import annotations
@@ -26,6 +25,8 @@ from arcollect_tui.demo import STAGES, DemoSummary, build_demo
 from arcollect_tui.demo import builder as demo_builder
 from arcollect_tui.demo import portfolio
 from arcollect_tui.money import format_minor
+from arcollect_tui.services.facts import load_facts
+from arcollect_tui.timeline import assess
 
 TODAY = dt.date(2026, 3, 2)
 N = 400  # enough for every stage, behaviour and reason code; small enough to build in ~0.3 s
@@ -89,33 +90,8 @@ def dpd_as_of(conn: sqlite3.Connection, account_id: int, day: dt.date) -> int:
 
 
 def stage_of(conn: sqlite3.Connection, account_id: int, today: dt.date, policy: Policy = POLICY) -> str:
-    suspended = referred = False
-    warnings: list[dt.date] = []
-    for kind, on in conn.execute("SELECT kind, on_date FROM suspension_event WHERE account_id = ? AND on_date <= ?"
-                                 " ORDER BY on_date, id", (account_id, today.isoformat())):
-        if kind == "warning":
-            warnings.append(_d(on))
-        elif kind == "suspension":
-            suspended = True
-        elif kind == "reinstatement":
-            suspended = referred = False
-        elif kind == "referral":
-            referred = True
-    if referred:
-        return "referred"
-    if suspended:
-        return "suspended"
-    dpd = dpd_as_of(conn, account_id, today)
-    if dpd < policy.reminder_from_dpd:
-        return "current"
-    if dpd < policy.follow_up_from_dpd:
-        return "reminder"
-    if dpd < policy.warning_from_dpd:
-        return "follow_up"
-    valid = [w for w in warnings if (today - w).days < policy.warning_valid_days]
-    if not valid:
-        return "warning_due"
-    return "warned" if (today - max(valid)).days < policy.warning_notice_days else "suspension_due"
+    """The real timeline's stage for the account (arcollect_tui.timeline)."""
+    return assess(load_facts(conn, account_id, today), policy, today).stage
 
 
 # --------------------------------------------------------------------------------------------
