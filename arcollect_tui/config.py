@@ -130,9 +130,27 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
         top["default_currency"] = top["default_currency"].strip().upper()
         if top["default_currency"] not in CURRENCY_EXPONENTS:
             problems.append(f"{where}: default_currency: {data['default_currency']!r}: expected an ISO 4217 code")
+    if "policy" in tables and not problems:
+        problems.extend(_policy_problems(tables["policy"], where))
     if problems:
         raise InputError(problems)
     return Config(**top, **tables, source=source)
+
+
+def _policy_problems(p: Policy, where: str) -> list[str]:
+    """The ladder must climb: each step after the one before, and a warning must outlive its notice."""
+    out = []
+    if p.reminder_from_dpd < 1:
+        out.append(f"{where}: [policy] reminder_from_dpd: {p.reminder_from_dpd}: expected 1 or more")
+    ladder = ["reminder_from_dpd", "follow_up_from_dpd", "warning_from_dpd", "referral_from_dpd"]
+    for lower, higher in zip(ladder, ladder[1:]):
+        if getattr(p, lower) > getattr(p, higher):
+            out.append(f"{where}: [policy] {higher}: {getattr(p, higher)}: expected at least "
+                       f"{lower} ({getattr(p, lower)})")
+    if p.warning_notice_days > p.warning_valid_days:
+        out.append(f"{where}: [policy] warning_valid_days: {p.warning_valid_days}: expected at least "
+                   f"warning_notice_days ({p.warning_notice_days}), or no suspension could ever follow a warning")
+    return out
 
 
 def _build(cls: type, table: str, values: dict[str, Any], where: str, problems: list[str]) -> Any:

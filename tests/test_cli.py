@@ -118,3 +118,14 @@ def test_backup_is_consistent_while_another_connection_writes(db_path, tmp_path)
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
     assert main(["--db", str(db_path), "backup", str(dest)]) == 2   # never overwrites
     assert main(["--db", str(db_path), "audit", "verify"]) == 0
+
+
+def test_policy_command_shows_the_configured_policy(tmp_path, db_path, capsys):
+    import json
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[policy]\nwarning_notice_days = 14\n")
+    assert main(["--db", str(db_path), "--config", str(cfg), "policy", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["policy"]["warning_notice_days"] == 14 and data["policy"]["warning_from_dpd"] == 30
+    assert [s["stage"] for s in data["stages"]][:3] == ["current", "reminder", "follow_up"]

@@ -36,6 +36,9 @@ def test_file_overrides_and_validates(tmp_path):
         ({"mail": {"security": "ssl"}}, "[mail] security"),
         ({"colour": "red"}, "colour: unknown setting"),
         ({"policy": 3}, "[policy] must be a table"),
+        ({"policy": {"follow_up_from_dpd": 40}}, "[policy] warning_from_dpd: 30: expected at least follow_up_from_dpd"),
+        ({"policy": {"warning_notice_days": 31}}, "[policy] warning_valid_days"),
+        ({"policy": {"reminder_from_dpd": 0}}, "[policy] reminder_from_dpd: 0: expected 1 or more"),
     ],
 )
 def test_bad_values_name_the_key(data, fragment):
