@@ -151,7 +151,7 @@ class Facts:
     payments: tuple[PaymentFact, ...] = ()
     promises: tuple[PromiseFact, ...] = ()
     plans: tuple[PlanFact, ...] = ()
-    steps: tuple[StepFact, ...] = ()
+    steps: tuple[StepFact, ...] = ()                   # in the order they were recorded
     contacts: tuple[ContactFact, ...] = ()
     escalations: tuple[EscalationFact, ...] = ()
     distress: bool = False
@@ -282,8 +282,8 @@ class _Status:
 def _status(facts: Facts, day: dt.date) -> _Status:
     suspended = referred = reinstated = None
     warnings: list[dt.date] = []
-    order = {"warning": 0, "reinstatement": 1, "suspension": 2, "referral": 3}
-    for step in sorted((s for s in facts.steps if s.on_date <= day), key=lambda s: (s.on_date, order[s.kind])):
+    # Steps of one day count in the order they were recorded (Facts.steps is in that order).
+    for step in sorted((s for s in facts.steps if s.on_date <= day), key=lambda s: s.on_date):
         if step.kind == "warning":
             warnings.append(step.on_date)
         elif step.kind == "suspension":

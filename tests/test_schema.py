@@ -71,20 +71,29 @@ def test_nothing_is_opened_at_import_time(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+UI_MODULES = ("arcollect_tui.app", "arcollect_tui.__main__", "arcollect_tui.screens", "arcollect_tui.widgets")
+
+
 def test_core_never_imports_textual_or_rich():
+    """Every module outside the UI imports neither Textual nor Rich (the CLI stays light)."""
+    package = ROOT / "arcollect_tui"
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if not name.startswith(UI_MODULES):
+            names.append(name)
     code = (
-        "import sys\n"
-        "import arcollect_tui.cli, arcollect_tui.db, arcollect_tui.ledger, arcollect_tui.audit\n"
-        "import arcollect_tui.money, arcollect_tui.dates, arcollect_tui.config, arcollect_tui.text\n"
-        "import pkgutil, importlib, arcollect_tui\n"
-        "for m in pkgutil.walk_packages(arcollect_tui.__path__, 'arcollect_tui.'):\n"
-        "    if m.name in ('arcollect_tui.app', 'arcollect_tui.__main__') or m.name.startswith('arcollect_tui.screens'):\n"
-        "        continue\n"
-        "    importlib.import_module(m.name)\n"
-        "bad = [n for n in sys.modules if n.split('.')[0] in ('textual', 'rich')]\n"
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich'))\n"
+        "print(bad[:5])\n"
         "sys.exit(1 if bad else 0)\n"
     )
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(names) > 20
 
 
 def _v1_database(path: Path) -> None:
