@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/first_paint.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
