@@ -276,6 +276,29 @@ CREATE TABLE export_run (
     user         TEXT    NOT NULL
 );
 
+-- The worklist's cache (schema version 3): derived rows, recomputable at any time from the facts,
+-- so they carry no audit rows (an audit row would itself move the data version).  Valid for one
+-- *today*, one settings key (policy, weights, FX, code) and one data version = max(audit_log.id);
+-- services/worklist.py recomputes what the newer audit rows name.
+CREATE TABLE queue_cache_state (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    as_of         TEXT    NOT NULL,
+    settings_key  TEXT    NOT NULL,
+    data_version  INTEGER NOT NULL
+);
+
+CREATE TABLE queue_cache (
+    account_id     INTEGER PRIMARY KEY REFERENCES account (id) ON DELETE CASCADE,
+    needs_action   INTEGER NOT NULL CHECK (needs_action IN (0, 1)),
+    priority_centi INTEGER NOT NULL,                  -- the score x 100 (a score, not money)
+    days_past_due  INTEGER NOT NULL,
+    key            TEXT    NOT NULL,
+    row            TEXT    NOT NULL,                  -- the `queue --format json` object
+    parts          TEXT    NOT NULL                   -- the priority's parts, JSON [[name, points, why]]
+);
+CREATE INDEX queue_cache_acting ON queue_cache (needs_action, priority_centi DESC, days_past_due DESC, key);
+CREATE INDEX queue_cache_rank ON queue_cache (priority_centi DESC, days_past_due DESC, key);
+
 -- Every change, in the same transaction as the change.  Append-only; hash-chained:
 -- hash = sha256(prev_hash || canonical JSON of the row's other columns).
 CREATE TABLE audit_log (

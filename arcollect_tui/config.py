@@ -17,8 +17,11 @@ from typing import Any
 
 from platformdirs import user_config_path, user_data_path
 
+from decimal import Decimal, InvalidOperation
+
 from arcollect_tui.errors import InputError
 from arcollect_tui.money import CURRENCY_EXPONENTS
+from arcollect_tui.priority import PriorityWeights
 
 APP_NAME = "arcollect"
 
@@ -69,6 +72,10 @@ class Config:
     policy: Policy = field(default_factory=Policy)
     import_: ImportSettings = field(default_factory=ImportSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    priority: PriorityWeights = field(default_factory=PriorityWeights)
+    # [fx]: 1 unit of CUR = rate units of `fx_base`, to compare overdue amounts across currencies.
+    fx_base: str = ""
+    fx: dict[str, Decimal] = field(default_factory=dict)
     source: Path | None = None
 
     @property
@@ -82,7 +89,8 @@ class Config:
 
 
 # TOML table -> (dataclass field on Config, dataclass type)
-_TABLES = {"policy": ("policy", Policy), "import": ("import_", ImportSettings), "mail": ("mail", MailSettings)}
+_TABLES = {"policy": ("policy", Policy), "import": ("import_", ImportSettings), "mail": ("mail", MailSettings),
+           "priority": ("priority", PriorityWeights)}
 _TOP = {"user": str, "default_currency": str}
 _CHOICES = {
     ("import", "date_order"): {"", "MDY", "DMY"},
@@ -113,7 +121,9 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
     top: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     for key, value in data.items():
-        if key in _TABLES:
+        if key == "fx":
+            top.update(_fx(value, where, problems))
+        elif key in _TABLES:
             if not isinstance(value, dict):
                 problems.append(f"{where}: [{key}] must be a table")
                 continue
@@ -125,7 +135,7 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
             else:
                 top[key] = value
         else:
-            problems.append(f"{where}: {key}: unknown setting (known: {', '.join(sorted([*_TOP, *_TABLES]))})")
+            problems.append(f"{where}: {key}: unknown setting (known: {', '.join(sorted([*_TOP, *_TABLES, 'fx']))})")
     if "default_currency" in top:
         top["default_currency"] = top["default_currency"].strip().upper()
         if top["default_currency"] not in CURRENCY_EXPONENTS:
@@ -135,6 +145,36 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
     if problems:
         raise InputError(problems)
     return Config(**top, **tables, source=source)
+
+
+def _fx(table: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    """`[fx] base = "USD"` and `EUR = "1.08"` (1 EUR = 1.08 USD); rates as strings or numbers."""
+    if not isinstance(table, dict):
+        problems.append(f"{where}: [fx] must be a table")
+        return {}
+    base = table.get("base", "")
+    if not isinstance(base, str) or base.strip().upper() not in CURRENCY_EXPONENTS:
+        problems.append(f"{where}: [fx] base: {base!r}: expected the ISO 4217 code the rates convert to")
+        return {}
+    rates: dict[str, Decimal] = {}
+    for code, value in table.items():
+        if code == "base":
+            continue
+        if code.upper() not in CURRENCY_EXPONENTS:
+            problems.append(f"{where}: [fx] {code}: unknown currency: expected an ISO 4217 code")
+            continue
+        try:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise InvalidOperation
+            rate = Decimal(str(value).strip())
+            if not rate.is_finite() or rate <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(f"{where}: [fx] {code}: {value!r}: expected a positive rate such as \"1.08\"")
+            continue
+        rates[code.upper()] = rate
+    rates[base.strip().upper()] = Decimal(1)
+    return {"fx_base": base.strip().upper(), "fx": rates}
 
 
 def _policy_problems(p: Policy, where: str) -> list[str]:

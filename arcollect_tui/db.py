@@ -19,7 +19,7 @@ from arcollect_tui.errors import ArcollectError, InputError
 from arcollect_tui import audit, ledger
 from arcollect_tui.models import database_proxy
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -61,8 +61,32 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     ledger.recompute_settled(conn)
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3 keeps the worklist's cache of computed rows (derived; see schema.sql)."""
+    for statement in (
+        """CREATE TABLE queue_cache_state (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    as_of         TEXT    NOT NULL,
+    settings_key  TEXT    NOT NULL,
+    data_version  INTEGER NOT NULL
+)""",
+        """CREATE TABLE queue_cache (
+    account_id     INTEGER PRIMARY KEY REFERENCES account (id) ON DELETE CASCADE,
+    needs_action   INTEGER NOT NULL CHECK (needs_action IN (0, 1)),
+    priority_centi INTEGER NOT NULL,
+    days_past_due  INTEGER NOT NULL,
+    key            TEXT    NOT NULL,
+    row            TEXT    NOT NULL,
+    parts          TEXT    NOT NULL
+)""",
+        "CREATE INDEX queue_cache_acting ON queue_cache (needs_action, priority_centi DESC, days_past_due DESC, key)",
+        "CREATE INDEX queue_cache_rank ON queue_cache (priority_centi DESC, days_past_due DESC, key)",
+    ):
+        conn.execute(statement)
+
+
 # user_version N-1 -> N
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
 
 
 def _prepare_file(path: Path) -> None:

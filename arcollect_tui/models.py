@@ -281,6 +281,28 @@ class ExportRun(BaseModel):
         table_name = "export_run"
 
 
+class QueueCacheState(BaseModel):
+    as_of = TextField()
+    settings_key = TextField()
+    data_version = IntegerField()
+
+    class Meta:
+        table_name = "queue_cache_state"
+
+
+class QueueCache(BaseModel):
+    account = ForeignKeyField(Account, primary_key=True, column_name="account_id", on_delete="CASCADE")
+    needs_action = BooleanField()
+    priority_centi = IntegerField()
+    days_past_due = IntegerField()
+    key = TextField()
+    row = TextField()
+    parts = TextField()
+
+    class Meta:
+        table_name = "queue_cache"
+
+
 class AuditLog(BaseModel):
     at = TextField()
     user = TextField()
@@ -299,5 +321,6 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     ImportBatch, Account, Contact, Invoice, Payment, Allocation, Activity, Promise, PromiseInvoice,
-    PaymentPlan, PlanInstalment, Dispute, Escalation, SuspensionEvent, OutboxMessage, ExportRun, AuditLog,
+    PaymentPlan, PlanInstalment, Dispute, Escalation, SuspensionEvent, OutboxMessage, ExportRun, QueueCacheState,
+    QueueCache, AuditLog,
 ]

@@ -5,12 +5,13 @@ Steps (each timed as a subprocess, wall clock and the CPU time it used):
 2. `arcollect --db <tmp>/bench.db import <file>`: rows per second;
 3. `sqlite3 <tmp>/bare.db ".import --csv <file> t"`: the same file into a bare table, and the
    ratio importer / sqlite3 (goal: within 3x);
-4. `arcollect --db <tmp>/demo.db demo --accounts N` into a fresh database.
+4. `arcollect --db <tmp>/demo.db demo --accounts N` into a fresh database;
+5. the queue on that demo, cold and cached (bench/queue.py, on a copy).
 A step that fails is reported as failed and the rest still run.  The Markdown table is printed
 and written to bench/out/results.md.  The machine may be shared: CPU seconds are shown beside
 wall seconds because they move less with other people's load.
 
-    .venv/bin/python bench/run.py [--rows N] [--accounts N] [--skip-import] [--skip-demo]
+    .venv/bin/python bench/run.py [--rows N] [--accounts N] [--skip-import] [--skip-demo] [--skip-queue]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -167,7 +169,20 @@ def run(args: argparse.Namespace) -> list[Result]:
                 demo.rows = int(m.group(1).replace(",", "")) if m else None
                 demo.note = "rows/s = invoices/s; with payments, activities, ... about 3.5x as many rows"
             results.append(demo)
+            if not args.skip_queue and proc is not None and proc.returncode == 0:
+                results.extend(queue_steps(db))
     return results
+
+
+def queue_steps(db: Path) -> list[Result]:
+    """bench/queue.py on (a copy of) the demo just built: its rows become steps of this table."""
+    print("bench: the queue, cold and cached ...", file=sys.stderr)
+    proc = subprocess.run([sys.executable, str(HERE / "queue.py"), "--db", str(db), "--json"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        return [Result("queue bench", note=f"failed (exit {proc.returncode}): {lines[-1] if lines else ''}"[:200])]
+    return [Result(f"queue: {step}", rows, seconds, cpu, note) for step, rows, seconds, cpu, note in json.loads(proc.stdout)]
 
 
 def load_average() -> float:
@@ -201,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=100_000,
                         help="accounts in the CSV and in the demo (default 100,000)")
     parser.add_argument("--skip-import", action="store_true", help="skip the CSV, import and sqlite3 steps")
-    parser.add_argument("--skip-demo", action="store_true", help="skip the demo build")
+    parser.add_argument("--skip-demo", action="store_true", help="skip the demo build (and the queue steps)")
+    parser.add_argument("--skip-queue", action="store_true", help="skip the queue steps on the demo")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.accounts < 1:
         parser.error("--rows and --accounts must be 1 or more")

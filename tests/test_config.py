@@ -52,3 +52,17 @@ def test_invalid_toml_is_input_error(tmp_path):
     path.write_text("[policy\n")
     with pytest.raises(InputError, match="not valid TOML"):
         load_config(path)
+
+
+def test_priority_weights_and_fx_rates(tmp_path):
+    from decimal import Decimal
+
+    path = tmp_path / "c.toml"
+    path.write_text('[priority]\nbroken_promise = 40\n[fx]\nbase = "usd"\nEUR = "1.08"\nJPY = 0.0066\n')
+    cfg = load_config(path)
+    assert cfg.priority.broken_promise == 40 and cfg.priority.stage_warning_due == 40
+    assert cfg.fx_base == "USD" and cfg.fx == {"EUR": Decimal("1.08"), "JPY": Decimal("0.0066"), "USD": Decimal(1)}
+    with pytest.raises(InputError) as err:
+        config_from_dict({"fx": {"base": "USD", "EUR": "-1", "XYZ": "2"}, "priority": {"nope": 1}})
+    text = str(err.value)
+    assert "[fx] EUR" in text and "[fx] XYZ" in text and "[priority] nope" in text

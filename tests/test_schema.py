@@ -129,7 +129,7 @@ def test_migration_from_version_1_reaches_the_current_schema(tmp_path):
     indexes = lambda c: sorted(r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
     assert indexes(conn) == indexes(fresh.connection())
     assert conn.execute("SELECT action, after FROM audit_log").fetchall() == [
-        ("migrate", '{"from_version":1,"to_version":2}')]
+        ("migrate", '{"from_version":1,"to_version":2}'), ("migrate", '{"from_version":2,"to_version":3}')]
     db.close()
     fresh.close()
 

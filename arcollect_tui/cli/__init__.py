@@ -17,11 +17,11 @@ from arcollect_tui import __version__
 from arcollect_tui.errors import ArcollectError, InputError
 
 from arcollect_tui.cli import (
-    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_import, cmd_policy, cmd_report,
+    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_import, cmd_policy, cmd_queue, cmd_report,
 )
 from arcollect_tui.cli.common import Context
 
-COMMANDS = [cmd_demo, cmd_import, cmd_account, cmd_actions, cmd_report, cmd_policy, cmd_backup, cmd_audit]
+COMMANDS = [cmd_demo, cmd_import, cmd_queue, cmd_account, cmd_actions, cmd_report, cmd_policy, cmd_backup, cmd_audit]
 
 
 class _Parser(argparse.ArgumentParser):

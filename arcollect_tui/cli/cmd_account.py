@@ -19,6 +19,17 @@ JSON document (amounts are strings with the currency's minor digits, dates ISO, 
                      resolved_on, note}]
   escalations:     [{target, reason, owner, opened_on, closed_on, outcome}]
   suspension_events: [{kind, date, approved_by, approver_role, rule, note, user}]
+  On the collection timeline (policy from the config):
+  stage, stage_label, color, reason, next_action, next_action_due (ISO or null), needs_action,
+  anchor (the invoice days past due count from), flags (list), warning_on, suspended_on,
+  last_contact, follow_up_on,
+  coming:            [{date, text}]                     (the dated steps ahead)
+  hold:              {kind, since, until, text} or null  (promise, plan or dispute)
+  promise_standings: [{made_on, pay_by, currency, amount, status, paid, deadline}]
+  plan_standings:    [{created_on, currency, status, paid, next_due, defaulted_on}]
+  stage_history:     [{date, stage, stage_label}]        (the stage 365 days ago, then each change)
+  priority (the worklist's number), priority_currency (whose overdue amount counts without FX
+  rates), priority_parts: [{part, points, why}]          (the points add up to priority)
 Everything is as of --today: later invoices, payments, activities and steps are left out, and a
 dispute, escalation or plan decided after --today shows as it stood on --today.
 """
@@ -34,6 +45,7 @@ from arcollect_tui.cli.common import add_format, write_json, write_table
 from arcollect_tui.money import display_minor, to_minor
 from arcollect_tui.services.accounts import BUCKETS, AccountDetail
 from arcollect_tui.text import clean
+from arcollect_tui.timeline import STAGE_LABELS
 
 
 def register(sub) -> None:
@@ -46,8 +58,11 @@ def register(sub) -> None:
 
 def run(ctx, args: argparse.Namespace) -> int:
     from arcollect_tui.services.accounts import account_detail, detail_to_json
+    from arcollect_tui.services.worklist import priority_settings
 
-    detail = account_detail(ctx.db, args.key, ctx.today, default_currency=ctx.config.default_currency)
+    weights, fx = priority_settings(ctx.config)
+    detail = account_detail(ctx.db, args.key, ctx.today, default_currency=ctx.config.default_currency,
+                            policy=ctx.config.policy, weights=weights, fx=fx)
     if args.format == "json":
         write_json(detail_to_json(detail))
     else:
@@ -135,3 +150,44 @@ def write_text(d: AccountDetail, out: TextIO) -> None:
     _section(out, "Suspension timeline", [
         [e.on_date, e.kind, e.approved_by, e.approver_role, e.rule, e.note] for e in d.suspension_events],
         ["date", "step", "approved by", "role", "rule", "note"])
+    write_timeline(d, out)
+
+
+def write_timeline(d: AccountDetail, out: TextIO) -> None:
+    """Stage, reason, next steps, standings, stage history and the priority breakdown."""
+    a, p = d.assessment, d.priority
+    if a is None or p is None:
+        return
+    c = clean
+    out.write("\nCollection timeline\n")
+    due = f" (by {a.next_action_due})" if a.next_action and a.next_action_due else ""
+    fields = [
+        ("Stage", f"{a.label} ({a.color})"),
+        ("Why", c(a.reason)),
+        ("Next action", f"{c(a.next_action)}{due}" if a.next_action else "none"),
+        ("Hold", c(a.hold.text) + (f", until {a.hold.until}" if a.hold.until else "") if a.hold else ""),
+        ("Flags", ", ".join(a.flags)),
+        ("Warning", str(a.warning_on or "")),
+        ("Last contact", str(a.last_contact or "")),
+        ("Follow-up", str(a.follow_up_on or "")),
+    ]
+    width = max(len(label) for label, _ in fields)
+    for label, value in fields:
+        if value:
+            out.write(f"{label.ljust(width)}  {value}\n")
+    _section(out, "Coming steps", [[s.on, s.text] for s in a.coming], ["date", "step"])
+    if a.promises:
+        _section(out, "Promise standings", [
+            [s.promise.made_on, s.promise.pay_by, s.promise.currency,
+             display_minor(s.promise.amount_minor, s.promise.currency),
+             display_minor(s.paid_minor, s.promise.currency), s.deadline, s.status.replace("_", " ")]
+            for s in a.promises], ["made", "pay by", "cur", "amount", "paid", "deadline", "standing"], right=(3, 4))
+    if a.plans:
+        _section(out, "Plan standings", [
+            [s.plan.created_on, s.plan.currency, display_minor(s.paid_minor, s.plan.currency), s.next_due or "",
+             s.defaulted_on or "", s.status]
+            for s in a.plans], ["created", "cur", "paid", "next due", "defaulted", "standing"], right=(2,))
+    _section(out, "Stage history", [[day, STAGE_LABELS[stage]] for day, stage in d.stage_history],
+             ["from", "stage"])
+    _section(out, f"Priority {p.score:.2f}", [[name, f"{points:.2f}", why] for name, points, why in p.parts],
+             ["part", "points", "why"], right=(1,))

@@ -11,6 +11,12 @@ uses `invoice.settled_on` to skip everything settled by *today* before touching 
 Disputed amount of an invoice = the disputes on it that are open as of *today*, capped at what is
 still open on it.  Disputes not tied to an invoice are listed with the account but counted in no
 amount (they name no item to set apart).
+
+With a `policy`, `account_detail` also places the account on the collection timeline
+(`timeline.assess` over `services.facts.load_facts`): stage, reason, next action, coming steps,
+flags, hold, promise and plan standings, the stage history (`timeline.stage_history` over the last
+`history_days` days: the stage on the first day, then each change), and the priority with its
+breakdown, scored as the worklist scores it (same main currency, weights and FX rates).
 """
 
 from __future__ import annotations
@@ -23,8 +29,11 @@ from typing import Any, Iterable
 
 from peewee import SqliteDatabase
 
+from arcollect_tui.config import Policy
 from arcollect_tui.errors import InputError
 from arcollect_tui.money import from_minor
+from arcollect_tui.priority import Priority, PriorityWeights
+from arcollect_tui.timeline import Assessment
 
 BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "91+")
 
@@ -371,11 +380,19 @@ class AccountDetail:
     disputes: tuple[DisputeInfo, ...]
     escalations: tuple[EscalationInfo, ...]
     suspension_events: tuple[SuspensionEventInfo, ...]  # in date order
+    # On the timeline (only when account_detail was given a policy):
+    assessment: Assessment | None = None
+    priority: Priority | None = None
+    main_currency: str | None = None                     # the worklist's: whose amounts it shows
+    stage_history: tuple[tuple[dt.date, str], ...] = ()  # (first day, stage): the start, then each change
 
 
-def account_detail(db: SqliteDatabase, key: str, today: dt.date, *,
-                   default_currency: str = "USD") -> AccountDetail:
-    """Everything about one account as of `today`.  Unknown key: InputError naming near keys."""
+def account_detail(db: SqliteDatabase, key: str, today: dt.date, *, default_currency: str = "USD",
+                   policy: Policy | None = None, weights: PriorityWeights | None = None,
+                   fx: dict[str, Decimal] | None = None, history_days: int = 365) -> AccountDetail:
+    """Everything about one account as of `today`.  Unknown key: InputError naming near keys.
+
+    With `policy`: its place on the timeline and its priority too (module docstring)."""
     conn = db.connection()
     d = today.isoformat()
     row = conn.execute(
@@ -437,6 +454,10 @@ def account_detail(db: SqliteDatabase, key: str, today: dt.date, *,
             " WHERE account_id = ? AND on_date <= ? ORDER BY on_date, id", (acct, d))
     )
     limit_currency = currency or default_currency
+    timeline: dict[str, Any] = {}
+    if policy is not None:
+        timeline = _on_timeline(conn, acct, currency, balances, today, policy, weights, fx, history_days,
+                                default_currency)
     return AccountDetail(
         account_id=acct, key=key, name=name, currency=currency, country=country, segment=segment,
         sales_owner=sales_owner,
@@ -446,8 +467,28 @@ def account_detail(db: SqliteDatabase, key: str, today: dt.date, *,
         distress=bool(distress), distress_note=distress_note, as_of=today, days_past_due=dpd,
         balances=balances, contacts=contacts, open_invoices=items, payments=payments,
         activities=activities, promises=promises, plans=plans, disputes=disputes,
-        escalations=escalations, suspension_events=events,
+        escalations=escalations, suspension_events=events, **timeline,
     )
+
+
+def _on_timeline(conn: sqlite3.Connection, acct: int, currency: str | None, balances: tuple[Balance, ...],
+                 today: dt.date, policy: Policy, weights: PriorityWeights | None, fx: dict[str, Decimal] | None,
+                 history_days: int, default_currency: str) -> dict[str, Any]:
+    from arcollect_tui.priority import priority
+    from arcollect_tui.services.facts import load_facts
+    from arcollect_tui.services.worklist import main_currency
+    from arcollect_tui.timeline import assess, stage_history
+
+    facts = load_facts(conn, acct, today)
+    assessment = assess(facts, policy, today)
+    main = main_currency(currency, {b.currency: b.balance for b in balances}) or currency or default_currency
+    start = today - dt.timedelta(days=max(0, history_days))
+    return {
+        "assessment": assessment,
+        "priority": priority(assessment, weights, fx, main_currency=main),
+        "main_currency": main,
+        "stage_history": tuple(stage_history(facts, policy, start, today)),
+    }
 
 
 def _unknown_key_message(conn: sqlite3.Connection, key: str) -> str:
@@ -540,6 +581,55 @@ def _d(value: dt.date | None) -> str | None:
 
 def detail_to_json(detail: AccountDetail) -> dict[str, Any]:
     """The CONTRACT's conventions: amounts as strings with the currency's minor digits, ISO dates."""
+    return {**_detail_fields(detail), **_timeline_to_json(detail)}
+
+
+def _timeline_to_json(detail: AccountDetail) -> dict[str, Any]:
+    """The timeline keys (cli/cmd_account.py lists them); none without an assessment."""
+    a, p = detail.assessment, detail.priority
+    if a is None or p is None:
+        return {}
+    from arcollect_tui.money import format_minor
+    from arcollect_tui.timeline import STAGE_LABELS
+
+    return {
+        "stage": a.stage,
+        "stage_label": a.label,
+        "color": a.color,
+        "reason": a.reason,
+        "next_action": a.next_action,
+        "next_action_due": _d(a.next_action_due),
+        "needs_action": a.needs_action,
+        "anchor": a.anchor,
+        "coming": [{"date": _d(c.on), "text": c.text} for c in a.coming],
+        "flags": list(a.flags),
+        "hold": None if a.hold is None else {"kind": a.hold.kind, "since": _d(a.hold.since),
+                                            "until": _d(a.hold.until), "text": a.hold.text},
+        "warning_on": _d(a.warning_on),
+        "suspended_on": _d(a.suspended_on),
+        "last_contact": _d(a.last_contact),
+        "follow_up_on": _d(a.follow_up_on),
+        "promise_standings": [
+            {"made_on": _d(s.promise.made_on), "pay_by": _d(s.promise.pay_by), "currency": s.promise.currency,
+             "amount": format_minor(s.promise.amount_minor, s.promise.currency), "status": s.status,
+             "paid": format_minor(s.paid_minor, s.promise.currency), "deadline": _d(s.deadline)}
+            for s in a.promises
+        ],
+        "plan_standings": [
+            {"created_on": _d(s.plan.created_on), "currency": s.plan.currency, "status": s.status,
+             "paid": format_minor(s.paid_minor, s.plan.currency), "next_due": _d(s.next_due),
+             "defaulted_on": _d(s.defaulted_on)}
+            for s in a.plans
+        ],
+        "stage_history": [{"date": _d(day), "stage": stage, "stage_label": STAGE_LABELS[stage]}
+                          for day, stage in detail.stage_history],
+        "priority": p.score,
+        "priority_currency": detail.main_currency,
+        "priority_parts": [{"part": name, "points": points, "why": why} for name, points, why in p.parts],
+    }
+
+
+def _detail_fields(detail: AccountDetail) -> dict[str, Any]:
     return {
         "as_of": detail.as_of.isoformat(),
         "account": detail.key,
