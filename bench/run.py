@@ -6,7 +6,7 @@ Steps (each timed as a subprocess, wall clock and the CPU time it used):
 3. `sqlite3 <tmp>/bare.db ".import --csv <file> t"`: the same file into a bare table, and the
    ratio importer / sqlite3 (goal: within 3x);
 4. `arcollect --db <tmp>/demo.db demo --accounts N` into a fresh database;
-5. the queue on that demo, cold and cached (bench/queue.py, on a copy).
+5. the queue on that demo, cold and cached (bench/queue_bench.py, on a copy).
 A step that fails is reported as failed and the rest still run.  The Markdown table is printed
 and written to bench/out/results.md.  The machine may be shared: CPU seconds are shown beside
 wall seconds because they move less with other people's load.
@@ -175,9 +175,9 @@ def run(args: argparse.Namespace) -> list[Result]:
 
 
 def queue_steps(db: Path) -> list[Result]:
-    """bench/queue.py on (a copy of) the demo just built: its rows become steps of this table."""
+    """bench/queue_bench.py on (a copy of) the demo just built: its rows become steps of this table."""
     print("bench: the queue, cold and cached ...", file=sys.stderr)
-    proc = subprocess.run([sys.executable, str(HERE / "queue.py"), "--db", str(db), "--json"],
+    proc = subprocess.run([sys.executable, str(HERE / "queue_bench.py"), "--db", str(db), "--json"],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()

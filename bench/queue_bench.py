@@ -16,7 +16,7 @@ wall clock and the CPU time it used; *in-process* steps time the service call al
 4. one account changes (an activity and its audit row, as `arcollect log` writes them): the next
    `queue --format json --all` recomputes that account only.
 
-    .venv/bin/python bench/queue.py [--accounts N] [--db PATH] [--json]
+    .venv/bin/python bench/queue_bench.py [--accounts N] [--db PATH] [--json]
 
 Without --db it builds the demo into a temporary folder (about 40 s at 100,000); with --db it
 works on a copy.  Prints a Markdown table (or JSON rows for bench/run.py with --json).
@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# This file is called queue.py: never let it stand in for the standard library's `queue`.
+# (Named queue_bench.py: a bench/queue.py would shadow the standard library's `queue` for scripts here.)
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse  # noqa: E402
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.db:
             shutil.copyfile(args.db, db)
         else:
-            print(f"bench/queue.py: building a {args.accounts:,}-account demo ...", file=sys.stderr)
+            print(f"bench/queue_bench.py: building a {args.accounts:,}-account demo ...", file=sys.stderr)
             build_demo(db, args.accounts)
         accounts = sqlite3.connect(db).execute("SELECT count(*) FROM account").fetchone()[0]
         results = measure(db)
