@@ -1,4 +1,6 @@
-"""The app, driven by Pilot as a person would: list, open, back, filter, help, quit; hostile names."""
+"""The app shell, driven by Pilot as a person would: help, palette, quit, the first-run welcome,
+failures as notices, and the hostile-names regression across the screens (the worklist itself is
+in test_queue_screen.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import pytest
 
 from arcollect_tui.app import ArcollectApp
 from arcollect_tui.config import Config
-from arcollect_tui.screens import accounts as accounts_screen
 from arcollect_tui.screens.account import AccountScreen
-from arcollect_tui.screens.accounts import AccountsScreen, AccountTable
 from arcollect_tui.screens.help import HelpScreen
+from arcollect_tui.screens.queue import QueueScreen, QueueTable
+from arcollect_tui.screens.welcome import marker_path
 
 TODAY = dt.date(2026, 3, 2)
 SIZE = (120, 40)
@@ -43,8 +45,8 @@ def fill(db, names: list[str]) -> None:
                          " VALUES (?, '2026-02-01', 'x', 'note', ?, 't', 'x')", (acct, f"said {name}"))
 
 
-def make_app(db_path) -> ArcollectApp:
-    return ArcollectApp(db_path, TODAY, Config(user="tester"))
+def make_app(db_path, *, welcome: bool | None = False) -> ArcollectApp:
+    return ArcollectApp(db_path, TODAY, Config(user="tester"), welcome=welcome)
 
 
 def visible_text(app) -> str:
@@ -62,8 +64,8 @@ async def settle(app, pilot) -> None:
 
 
 def table_keys(app) -> list[str]:
-    table = app.screen.query_one(AccountTable)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    view = app.screen.view
+    return [view.row_at(i).account for i in range(len(view))]
 
 
 @pytest.fixture
@@ -73,88 +75,19 @@ def portfolio(db, db_path):
     return db_path
 
 
-async def test_accounts_are_listed_with_the_as_of_date_in_the_header(portfolio):
+async def test_the_worklist_is_the_first_screen(portfolio):
     app = make_app(portfolio)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert isinstance(app.screen, AccountsScreen)
-        assert table_keys(app) == ["K000", "K001", "K002", "K003"]
+        assert isinstance(app.screen, QueueScreen)
+        assert sorted(table_keys(app)) == ["K000", "K001", "K002", "K003"]
         text = visible_text(app)
-        assert "as of 2026-03-02" in text
-        assert "Borealis GmbH" in text and "100.01" in text
-        assert "Accounts 1-4 of 4" in text
-        assert app.focused is app.screen.query_one(AccountTable)
+        assert "as of 2026-03-02" in text and "Borealis GmbH" in text and "100.01" in text
+        assert "overdue USD 400.06" in text            # 10000 + 10001 + 10002 + 10003 minor units
+        assert app.focused is app.screen.query_one(QueueTable)
 
 
-async def test_enter_opens_the_account_and_escape_goes_back(portfolio):
-    app = make_app(portfolio)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("j", "j", "k")
-        assert app.screen.query_one(AccountTable).cursor_row == 1
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, AccountScreen)
-        assert app.screen.detail is not None and app.screen.detail.key == "K001"
-        text = visible_text(app)
-        assert "Borealis GmbH" in text and "K001 — as of 2026-03-02" in text
-        assert "[red]INV1" in text and "said Borealis GmbH" in text
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, AccountsScreen)
-        assert app.screen.query_one(AccountTable).cursor_row == 1
-
-
-async def test_slash_filters_as_you_type_and_escape_clears(portfolio):
-    app = make_app(portfolio)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("slash")
-        assert app.focused is app.screen.query_one("#filter")
-        await pilot.press(*"smi")
-        await settle(app, pilot)
-        assert table_keys(app) == ["K002"]
-        await pilot.press("backspace", "backspace", "backspace", *"k00")
-        await settle(app, pilot)
-        assert table_keys(app) == ["K000", "K001", "K002", "K003"]
-        await pilot.press("3")
-        await settle(app, pilot)
-        assert table_keys(app) == ["K003"]
-        await pilot.press("escape")                 # back to the list, filter kept
-        assert app.focused is app.screen.query_one(AccountTable) and table_keys(app) == ["K003"]
-        await pilot.press("enter")                  # opens the filtered account
-        await settle(app, pilot)
-        assert app.screen.detail.key == "K003"
-        await pilot.press("escape")
-        await pilot.press("escape")                 # clears the filter
-        await settle(app, pilot)
-        assert table_keys(app) == ["K000", "K001", "K002", "K003"]
-        await pilot.press(*"/nothing-like-it")
-        await settle(app, pilot)
-        assert table_keys(app) == [] and "No account matches 'nothing-like-it'" in visible_text(app)
-
-
-async def test_pages_of_accounts(db, db_path, monkeypatch):
-    monkeypatch.setattr(accounts_screen, "PAGE_SIZE", 3)
-    fill(db, [f"Company {i}" for i in range(7)])
-    db.close()
-    app = make_app(db_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        assert table_keys(app) == ["K000", "K001", "K002"]
-        await pilot.press("left_square_bracket")    # no page before the first
-        await settle(app, pilot)
-        assert table_keys(app) == ["K000", "K001", "K002"]
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        await settle(app, pilot)
-        assert table_keys(app) == ["K006"] and "Accounts 7-7 of 7" in visible_text(app)
-        await pilot.press("right_square_bracket")  # no page after the last
-        await settle(app, pilot)
-        assert table_keys(app) == ["K006"]
-
-
-async def test_help_lists_the_active_bindings(portfolio, monkeypatch):
-    monkeypatch.setattr(accounts_screen, "PAGE_SIZE", 2)
+async def test_help_lists_the_active_bindings_and_the_flag_legend(portfolio):
     app = make_app(portfolio)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -163,20 +96,21 @@ async def test_help_lists_the_active_bindings(portfolio, monkeypatch):
         assert isinstance(app.screen, HelpScreen)
         described = {k.description: k.key for k in app.screen.keys}
         assert described["Open"] == "⏎" and described["Filter"] == "/" and described["Quit"] == "^q"
-        assert described["Next page"] == "]" and described["Down"] == "j" and described["Help"] == "?"
-        assert "Clear filter" not in described       # escape does nothing until a filter is set
-        assert "Previous page" not in described      # on the first page
-        assert "The accounts in the database" in visible_text(app)
+        assert described["Sort"] == "o" and described["Due today"] == "2" and described["Help"] == "?"
+        assert described["What-if date"] == "w" and described["Down"] == "↓ / j"
+        assert "Back" not in described                 # escape does nothing until a filter or what-if is set
+        text = visible_text(app)
+        assert "The daily loop" in text and "broken promise" in text
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, AccountsScreen)
+        assert isinstance(app.screen, QueueScreen)
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert {k.description for k in app.screen.keys} >= {"Back", "Quit", "Help"}
-        assert "Open" not in {k.description for k in app.screen.keys}
-        await pilot.press("question_mark")           # `?` toggles
+        assert "Sort" not in {k.description for k in app.screen.keys}
+        await pilot.press("question_mark")             # `?` toggles
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
 
@@ -193,63 +127,75 @@ async def test_ctrl_q_quits(portfolio):
         assert not app.is_running and app.return_code == 0  # from any screen
 
 
-async def test_hostile_names_are_shown_literally_on_both_screens(db, db_path):
+async def test_the_welcome_shows_once_and_any_key_dismisses_it_without_being_taken(portfolio):
+    app = make_app(portfolio, welcome=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "The daily loop" in visible_text(app)
+        key = app.screen.query_one(QueueTable).cursor_key
+        await pilot.press("j")                         # moves the cursor as always, and closes the welcome
+        await pilot.pause()
+        assert app.screen.query_one(QueueTable).cursor_key != key
+        assert "The daily loop" not in visible_text(app) and not app.screen.query("#welcome")
+    assert marker_path(portfolio).exists()
+    app = make_app(portfolio, welcome=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "The daily loop" not in visible_text(app)
+
+
+async def test_hostile_names_are_shown_literally_on_every_screen(db, db_path):
     fill(db, HOSTILE)
     db.close()
     shown = [n.replace("\x1b", "") for n in HOSTILE]  # control characters stripped, the rest literal
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        await pilot.press("o", "o")                    # by key: K000 .. K004
+        assert table_keys(app) == ["K000", "K001", "K002", "K003", "K004"]
         text = visible_text(app)
         for name in shown:
             assert name in text, name
-        # clicking the name that carries a click action does nothing but move the cursor
-        await pilot.click(AccountTable, offset=(8, 2))
-        await pilot.pause()
-        assert app.is_running and app.return_code is None
         for row in range(len(HOSTILE)):
-            app.screen.query_one(AccountTable).move_cursor(row=row)
+            app.screen.query_one(QueueTable).move_cursor(row)
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, AccountScreen)
-            text = visible_text(app)
-            assert text.count(shown[row]) >= 3, (shown[row], text)  # summary, contact, activity note
-            assert f"said {shown[row]}" in text and "[red]INV" in text
+            assert shown[row] in visible_text(app), shown[row]
             await pilot.press("?")
             await pilot.pause()
             await pilot.press("escape", "escape")
             await pilot.pause()
-            assert isinstance(app.screen, AccountsScreen)
+            assert isinstance(app.screen, QueueScreen) and app.is_running
         await pilot.press("slash", *"[/]")
         await settle(app, pilot)
         assert table_keys(app) == ["K000", "K001"] and app.is_running
 
 
-async def test_a_failed_load_is_a_notice_not_a_crash(portfolio):
-    from arcollect_tui.db import connect
+async def test_a_failed_load_is_a_notice_shown_literally_not_a_crash(portfolio, monkeypatch):
+    from arcollect_tui.services import worklist
 
+    def broken(*args, **kwargs):
+        raise RuntimeError("Smith [/] & Sons [@click=app.quit]x[/] \x1b[31m")
+
+    monkeypatch.setattr(worklist, "queue", broken)
     app = make_app(portfolio)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        other = connect(portfolio)
-        with other.atomic():
-            other.connection().execute("DELETE FROM account WHERE key = 'K000'")
-        other.close()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert app.is_running and isinstance(app.screen, AccountScreen)
-        assert "no account has this key" in visible_text(app)
+        assert app.is_running and isinstance(app.screen, QueueScreen)
+        assert "Smith [/] & Sons [@click=app.quit]x[/] [31m" in visible_text(app)
 
 
 def test_the_core_imports_neither_textual_nor_rich():
-    code = ("import sys, arcollect_tui.cli, arcollect_tui.services.accounts, arcollect_tui.services.reports;"
+    code = ("import sys, arcollect_tui.cli, arcollect_tui.services.accounts, arcollect_tui.services.reports,"
+            " arcollect_tui.services.search, arcollect_tui.services.worklist;"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'));"
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-async def test_the_palette_jumps_to_an_account_and_shows_names_literally(db, db_path):
+async def test_the_palette_jumps_to_an_account_by_name_key_or_invoice_and_shows_names_literally(db, db_path):
     from textual.command import CommandPalette
 
     fill(db, ["Acme Pte Ltd", *HOSTILE])
@@ -272,4 +218,13 @@ async def test_the_palette_jumps_to_an_account_and_shows_names_literally(db, db_
         assert "K000  Acme Pte Ltd" in visible_text(app)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert isinstance(app.screen, AccountScreen) and app.screen.detail.key == "K000"
+        assert isinstance(app.screen, AccountScreen) and app.screen.account_key == "K000"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"[red]inv4")      # by invoice number (K004's invoice is "[red]INV4")
+        await settle(app, pilot)
+        await pilot.pause()
+        assert "K004" in visible_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountScreen) and app.screen.account_key == "K004"
