@@ -68,7 +68,8 @@ past due of the oldest open invoice not in dispute), flags, next action and its 
 contact.
 
 **The daily loop**: work down *Needs action* (`1`): `enter` opens the account, `n` / `p` there
-move to the next / previous one, `c` logs the call; `escape` comes back here.
+move to the next / previous one; `escape` comes back here.  (Calls are logged with
+`arcollect log` until the call form arrives.)
 
 Flags: {FLAG_LEGEND}.
 
