@@ -245,19 +245,36 @@ class _Debt:
     all_disputed: bool                                 # past-due items exist and all are in dispute
 
 
-def _debt(facts: Facts, day: dt.date) -> _Debt:
+def _disputed_on(facts: Facts, day: dt.date) -> dict[str, int]:
+    """Open disputed amount per invoice number on `day`."""
     disputed: dict[str, int] = {}
     for d in facts.disputes:
         if d.invoice is not None and d.open_on(day):
             disputed[d.invoice] = disputed.get(d.invoice, 0) + d.amount_minor
+    return disputed
+
+
+def _open_on(facts: Facts, day: dt.date) -> list[tuple[Item, int]]:
+    """Each item with something open on `day`, and how much (computed once per assessment)."""
+    out = []
+    for item in facts.items:
+        open_minor = item.open_on(day)
+        if open_minor > 0:
+            out.append((item, open_minor))
+    return out
+
+
+def _debt(facts: Facts, day: dt.date, opens: list[tuple[Item, int]] | None = None,
+          disputed: dict[str, int] | None = None) -> _Debt:
+    if opens is None:
+        opens = _open_on(facts, day)
+    if disputed is None:
+        disputed = _disputed_on(facts, day)
     past_due = []
     anchor: Item | None = None
     undisputed = 0
-    for item in facts.items:
+    for item, open_minor in opens:
         if item.due_date >= day:
-            continue
-        open_minor = item.open_on(day)
-        if open_minor <= 0:
             continue
         past_due.append(item)
         if disputed.get(item.number, 0) >= open_minor:
@@ -401,16 +418,10 @@ def plan_standings(facts: Facts, policy: Policy, day: dt.date) -> tuple[PlanStan
     return tuple(out)
 
 
-def _positions(facts: Facts, day: dt.date) -> tuple[CurrencyPosition, ...]:
-    disputed: dict[str, int] = {}
-    for d in facts.disputes:
-        if d.invoice is not None and d.open_on(day):
-            disputed[d.invoice] = disputed.get(d.invoice, 0) + d.amount_minor
+def _positions(opens: list[tuple[Item, int]], disputed: dict[str, int],
+               day: dt.date) -> tuple[CurrencyPosition, ...]:
     acc: dict[str, list[int]] = {}
-    for item in facts.items:
-        open_minor = item.open_on(day)
-        if open_minor <= 0:
-            continue
+    for item, open_minor in opens:
         row = acc.setdefault(item.currency, [0, 0, 0])
         row[0] += open_minor
         if item.due_date < day:
@@ -432,9 +443,11 @@ def _plus(day: dt.date, days: int) -> dt.date:
 def assess(facts: Facts, policy: Policy, today: dt.date) -> Assessment:
     """The account's place on the timeline as of `today` (facts dated later are ignored)."""
     status = _status(facts, today)
-    debt = _debt(facts, today)
+    opens = _open_on(facts, today)
+    disputed = _disputed_on(facts, today)
+    debt = _debt(facts, today, opens, disputed)
     warning = valid_warning(facts, policy, today, debt, status)
-    positions = _positions(facts, today)
+    positions = _positions(opens, disputed, today)
     promises = promise_standings(facts, policy, today)
     plans = plan_standings(facts, policy, today)
     contacts = sorted((c for c in facts.contacts if c.on_date <= today), key=lambda c: c.on_date)
