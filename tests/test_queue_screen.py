@@ -267,3 +267,26 @@ def test_snapshot_of_the_queue(demo_path, snap_compare, theme):
 def test_light_and_dark_stage_colours_cover_every_stage():
     names = {"stage-" + s.replace("_", "-") for s in STAGES}
     assert set(STAGE_COLOURS_DARK) == names == set(STAGE_COLOURS_LIGHT)
+
+
+async def test_first_load_paints_the_most_urgent_page_then_the_whole_list(demo_path, monkeypatch):
+    from arcollect_tui.screens import queue as queue_screen
+    from arcollect_tui.screens.messages import QueueLoaded
+
+    monkeypatch.setattr(queue_screen, "FIRST_PAGE", 5)
+    seen: list[tuple[bool, int]] = []
+
+    def hook(message):
+        if isinstance(message, QueueLoaded):
+            seen.append((message.partial, len(message.prepared.rows)))
+
+    app = make_app(demo_path)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(app, pilot)
+        needing = [r.account for r in expected_rows(demo_path)]
+        everything = expected_rows(demo_path, include_all=True)
+        # (start-up may load twice; each load posts its page first and the whole list last)
+        assert seen[0] == (True, 5) and seen[-1] == (False, len(everything))
+        assert all(not partial for partial, _ in seen[seen.index((False, len(everything))):])
+        assert shown_keys(app) == needing                 # the whole needs-action list in the end
+        assert "Loading" not in visible_text(app)

@@ -20,12 +20,14 @@ class QueueLoaded(Message):
     """The worklist as of `as_of` (every account with an open item), ready to show.
 
     `prepared` is the screen's own per-row data (`screens.queue.Prepared`), built in the worker
-    so that the UI thread does nothing per row.
+    so that the UI thread does nothing per row.  A load first posts the most urgent page
+    (`partial`, for a fast first paint), then the whole list.
     """
 
     request: int
     as_of: dt.date
     prepared: object
+    partial: bool = False        # only the most urgent page: the whole list follows
 
 
 @dataclass

@@ -48,6 +48,9 @@ from arcollect_tui.widgets.virtual_table import Column, Row, VirtualTable
 # -- quick filters ------------------------------------------------------------------------------
 
 FILTERS: tuple[str, ...] = ("needs", "today", "overdue", "hold", "all")
+# The first load shows this many of the most urgent rows first (from the worklist cache's index),
+# then the whole list: the first paint does not wait for 100,000 rows.
+FIRST_PAGE = 200
 FILTER_LABELS: dict[str, str] = {
     "needs": "Needs action", "today": "Due today", "overdue": "Overdue", "hold": "On hold", "all": "All",
 }
@@ -308,6 +311,7 @@ class QueueScreen(Screen[None]):
         self.session = session
         self.what_if: dt.date | None = None
         self._what_if_session: Session | None = None
+        self._loaded_once = False
         self.prepared: Prepared | None = None
         self.view: QueueView | None = None
         self.quick = "needs"
@@ -371,8 +375,16 @@ class QueueScreen(Screen[None]):
         weights, fx = priority_settings(config)
         with session.reading() as db:
             # The worklist's cache holds one date: a what-if date must not evict today's rows.
+            cached = as_of == session.today
+            if cached and not self._loaded_once:
+                # First paint: the most urgent page straight from the cache's index, then the rest.
+                first = queue(db, as_of, config.policy, weights, limit=FIRST_PAGE, fx=fx,
+                              default_currency=config.default_currency)
+                if get_current_worker().is_cancelled:
+                    return
+                self.post_message(QueueLoaded(request, as_of, Prepared.build(first, as_of), partial=True))
             rows = queue(db, as_of, config.policy, weights, include_all=True, fx=fx,
-                         default_currency=config.default_currency, use_cache=as_of == session.today)
+                         default_currency=config.default_currency, use_cache=cached)
         prepared = Prepared.build(rows, as_of)
         if not get_current_worker().is_cancelled:
             self.post_message(QueueLoaded(request, as_of, prepared))
@@ -383,7 +395,11 @@ class QueueScreen(Screen[None]):
         assert isinstance(message.prepared, Prepared)
         self.prepared = message.prepared
         summary = self.query_one(SummaryBar)
-        summary.show(self.prepared, self.session.today, self.what_if is not None)
+        if message.partial:
+            summary.show_loading(message.as_of, self.what_if is not None)
+        else:
+            self._loaded_once = True
+            summary.show(self.prepared, self.session.today, self.what_if is not None)
         table = self.query_one(QueueTable)
         table.empty_message = "No account in this view."
         self.apply()
