@@ -129,3 +129,14 @@ def test_policy_command_shows_the_configured_policy(tmp_path, db_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["policy"]["warning_notice_days"] == 14 and data["policy"]["warning_from_dpd"] == 30
     assert [s["stage"] for s in data["stages"]][:3] == ["current", "reminder", "follow_up"]
+
+
+@pytest.mark.parametrize("cell, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("-inf", "'-inf"), ("-1e5", "'-1e5"),
+    ("-12.50", "-12.50"), ("-3", "-3"), ("Acme", "Acme"), (12, 12),
+])
+def test_formula_injection_cells_are_written_as_text(cell, written):
+    from arcollect_tui.cli.common import safe_cell
+
+    assert safe_cell(cell) == written

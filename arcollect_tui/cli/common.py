@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,9 @@ def add_format(parser, choices: Sequence[str], default: str) -> None:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain number as the program writes amounts: an optional minus, digits, optional decimals.
+# "+1", "-2+3", "-1e5" or "-inf" are not: they are text and get the leading quote.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def safe_cell(value: Any) -> Any:
@@ -70,12 +74,8 @@ def safe_cell(value: Any) -> Any:
 
     Plain numbers (such as "-12.50") stay as they are.
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return "'" + value
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
     return value
 
 
