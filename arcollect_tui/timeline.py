@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from arcollect_tui.config import Policy
 
@@ -664,17 +663,3 @@ def stage_history(facts: Facts, policy: Policy, start: dt.date, end: dt.date) ->
             out.append((day, stage))
         day += _DAY
     return out
-
-
-def dates_of_interest(facts: Facts) -> Iterable[dt.date]:
-    """Every date on which something in the facts happens (for history walks that skip quiet days)."""
-    for i in facts.items:
-        yield i.invoice_date
-        yield i.due_date
-        yield from (d for d, _ in i.paid)
-    for d in facts.disputes:
-        yield d.opened_on
-        if d.resolved_on:
-            yield d.resolved_on
-    for s in facts.steps:
-        yield s.on_date

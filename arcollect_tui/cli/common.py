@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import re
 import sys
@@ -117,7 +116,3 @@ def write_table(rows: Sequence[Sequence[Any]], header: Sequence[str], out=None,
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
         out.write(fmt(row) + "\n")
-
-
-def text_buffer() -> io.StringIO:
-    return io.StringIO()
