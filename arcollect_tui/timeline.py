@@ -525,9 +525,9 @@ def assess(facts: Facts, policy: Policy, today: dt.date) -> Assessment:
                 due = hold.until + _DAY if hold.until else None
                 action = f"after the hold: {action}"
             reason = f"{reason}; on hold: {hold.text}"
-            coming = [c for c in coming if hold.until is None or c.on > hold.until] if hold.until else []
-            if hold.until:
-                coming.insert(0, ComingStep(hold.until, f"the hold ends after {hold.until}"))
+            # Steps inside the hold wait for it; a hold without an end (disputes) has none to show.
+            coming = [ComingStep(hold.until, f"the hold ends after {hold.until}")] + [
+                c for c in coming if c.on > hold.until] if hold.until else []
         if stage == "current" and not overdue_any:
             action, due = None, None
 
@@ -617,9 +617,8 @@ def _coming(policy: Policy, stage: str, debt: _Debt, warning: dt.date | None, to
         d = _plus(base, policy.warning_from_dpd)
         steps.append(ComingStep(d, f"suspension warning possible from {d}"))
         s = _plus(d, policy.warning_notice_days)
-        steps.append(ComingStep(s, f"suspension possible from {s} at the earliest (10 days after a warning)"
-                                if policy.warning_notice_days == 10 else
-                                f"suspension possible from {s} at the earliest"))
+        steps.append(ComingStep(s, f"suspension possible from {s} at the earliest "
+                                   f"({policy.warning_notice_days} days after a warning)"))
     if stage == "warning_due":
         s = _plus(today, policy.warning_notice_days)
         steps.append(ComingStep(s, f"suspension possible from {s} if warned today"))
