@@ -448,3 +448,14 @@ def test_a_custom_policy_still_gets_every_stage(tmp_path):
         db.close()
     conn = sqlite3.connect(tmp_path / "p.db")
     assert {stage_of(conn, aid, TODAY, policy) for (aid,) in conn.execute("SELECT id FROM account")} == set(STAGES)
+
+
+def test_cli_demo_leaves_the_worklist_computed_for_today(db_path):
+    """The first `queue` after `demo` reads the cache: its state is *today*'s and the data's."""
+    assert main(["--db", str(db_path), "--today", TODAY.isoformat(), "demo", "--accounts", "30"]) == 0
+    conn = sqlite3.connect(db_path)
+    as_of, version = conn.execute("SELECT as_of, data_version FROM queue_cache_state WHERE id = 1").fetchone()
+    assert as_of == TODAY.isoformat()
+    assert version == conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    cached = conn.execute("SELECT count(*) FROM queue_cache").fetchone()[0]
+    assert cached > 0

@@ -18,7 +18,8 @@ def register(sub) -> None:
         description="Fill an empty database with a realistic synthetic AR portfolio dated relative to "
         "--today: accounts in SGD, JPY, AUD, USD and EUR with contacts, a year of invoices, payments, "
         "disputes, promises, plans, activities and accounts at every stage of the collection policy. "
-        "The same N and seed give the same data. A database that already has accounts is refused.",
+        "The same N and seed give the same data. A database that already has accounts is refused. "
+        "The worklist for --today is computed at the end, so the first queue and the app open at once.",
     )
     p.add_argument("--accounts", type=int, default=1500, metavar="N",
                    help="how many accounts (default: 1500; about ten invoices each)")
@@ -36,6 +37,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.done()
+    if sys.stderr.isatty():
+        sys.stderr.write("demo: computing the worklist...\n")
+        sys.stderr.flush()
+    from arcollect_tui.services.worklist import prepare
+
+    prepare(ctx.db, ctx.today, ctx.config)
     print(f"Demo portfolio as of {ctx.today.isoformat()} (seed {args.seed}) in {ctx.db_path}:")
     rows = [(name.replace("_", " "), f"{count:,}") for name, count in summary.as_dict().items()]
     write_table(rows, ["table", "rows"], right=[1])

@@ -806,6 +806,14 @@ def queue(db: SqliteDatabase, today: dt.date, policy: Policy, weights: PriorityW
     return _select((fresh.rows or {}).values(), include_all, limit)
 
 
+def prepare(db: SqliteDatabase, today: dt.date, config: Any) -> None:
+    """Bring the cached worklist up to date for `today` with the config's settings, so that the
+    next `queue` (or the app's first paint) reads it instead of computing it.  `demo` calls it
+    after building a portfolio: the work is done while the user already waits for the build."""
+    weights, fx = priority_settings(config)
+    _refresh(db, today, config.policy, weights, fx, config.default_currency, True)
+
+
 def queue_json(db: SqliteDatabase, today: dt.date, policy: Policy, weights: PriorityWeights | None = None, *,
                include_all: bool = False, limit: int | None = None, fx: Mapping[str, Decimal] | None = None,
                default_currency: str = "USD") -> list[str]:
