@@ -65,3 +65,38 @@ def verify(conn: sqlite3.Connection) -> tuple[int, int | None, str]:
             return count, rid, "its content does not match its hash"
         prev = digest
     return count, None, ""
+
+
+def entries(conn: sqlite3.Connection, *, account_id: int | None = None, user: str | None = None,
+            since: str | None = None, until: str | None = None, action: str | None = None,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """Audit rows, newest first, filtered by account, user (exact), action (exact) and the UTC
+    date of `at` (`since`/`until` are ISO dates, both inclusive).  `before`/`after` are decoded
+    from JSON; `account` is the account's key when the account still exists."""
+    where, params = [], []
+    for clause, value in (("l.account_id = ?", account_id), ("l.user = ?", user), ("l.action = ?", action),
+                          ("substr(l.at, 1, 10) >= ?", since), ("substr(l.at, 1, 10) <= ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = ("SELECT l.id, l.at, l.user, l.action, l.entity, l.entity_id, l.account_id, a.key, l.before, l.after"
+           " FROM audit_log l LEFT JOIN account a ON a.id = l.account_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY l.id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    out = []
+    for rid, at, who, act, entity, entity_id, acct_id, key, before, after in conn.execute(sql, params):
+        out.append({"id": rid, "at": at, "user": who, "action": act, "entity": entity, "entity_id": entity_id,
+                    "account_id": acct_id, "account": key, "before": _from_json(before), "after": _from_json(after)})
+    return out
+
+
+def _from_json(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
