@@ -2,54 +2,63 @@
 saved.  Afterwards `PRAGMA integrity_check` is ok, the audit chain holds, a killed import or demo
 left nothing (each is one transaction), the saved call is there, and the database still works.
 
-The kill is timed by the child's own CPU time (read from /proc), not by sleeping: it lands after
-the child has done real work and while it is still running (the test asserts it died by SIGKILL).
+The kill is timed by the child's own progress line (its stderr is a pseudo-terminal, so it shows
+one), not by sleeping: it lands at a known point of the work while the child is still running
+(the test asserts it died by SIGKILL).
 """
 
 from __future__ import annotations
 
 import os
+import pty
+import re
+import select
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or os.name != "posix",
-                                reason="needs /proc and POSIX signals")
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals and pseudo-terminals")
 
 TODAY = "2026-11-23"
 ROWS = 200_000
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _kill_after_cpu(proc: subprocess.Popen, seconds: float, deadline: float = 120.0) -> None:
-    """SIGKILL `proc` once it has used `seconds` of CPU; fail if it finished first."""
+def _kill_at(cmd: list[str], env: dict[str, str], seen: Callable[[str], bool], deadline: float = 180.0) -> str:
+    """Run `cmd` with its stderr on a pseudo-terminal (so it shows its progress line) and SIGKILL it
+    as soon as `seen(progress so far)` holds; fail if it finished first.  Returns the progress."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    text = ""
     end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            proc.wait(timeout=0.02)
-        except subprocess.TimeoutExpired:
-            pass
-        else:
-            pytest.fail(f"the child finished before the kill (exit {proc.returncode}): make its work bigger")
-        try:
-            used = _cpu_seconds(proc.pid)
-        except (OSError, IndexError, ValueError):
-            continue
-        if used >= seconds:
-            proc.send_signal(signal.SIGKILL)
-            assert proc.wait(timeout=30) == -signal.SIGKILL
-            return
-    proc.kill()
-    pytest.fail("the child never reached the CPU time to kill it at")
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal: it has exited
+                    chunk = b""
+                text += chunk.decode("utf-8", "replace")
+                if seen(text):
+                    proc.send_signal(signal.SIGKILL)
+                    assert proc.wait(timeout=30) == -signal.SIGKILL
+                    return text
+                if not chunk:
+                    break
+            if proc.poll() is not None:
+                break
+        proc.kill()
+        proc.wait(timeout=30)
+        pytest.fail(f"the child ended (exit {proc.returncode}) before the point to kill it at: {text[-300:]!r}")
+    finally:
+        os.close(master)
 
 
 def _cli(db: Path, *args: str) -> list[str]:
@@ -91,9 +100,8 @@ def test_sigkill_mid_import_leaves_nothing_and_the_database_works(tmp_path, big_
     db = tmp_path / "crash.db"
     env = _env(tmp_path)
     assert subprocess.run(_cli(db, "audit", "verify"), env=env, capture_output=True).returncode == 0  # creates it
-    proc = subprocess.Popen(_cli(db, "import", str(big_csv)), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _kill_after_cpu(proc, 2.0)  # the whole import takes about 5 s of CPU here
+    # Killed once every row is read and checked and the one write transaction has begun.
+    _kill_at(_cli(db, "import", str(big_csv)), env, lambda progress: "; writing" in progress)
 
     conn = _healthy(db, tmp_path)
     assert (_count(conn, "invoice"), _count(conn, "account"), _count(conn, "import_batch")) == (0, 0, 0)
@@ -106,12 +114,16 @@ def test_sigkill_mid_import_leaves_nothing_and_the_database_works(tmp_path, big_
     assert _count(conn, "invoice") == ROWS
 
 
+def _half_built(progress: str) -> bool:
+    counts = re.findall(r"demo: ([\d,]+)/([\d,]+) accounts", progress)
+    return bool(counts) and int(counts[-1][0].replace(",", "")) * 2 >= int(counts[-1][1].replace(",", ""))
+
+
 def test_sigkill_mid_demo_build_leaves_an_empty_database(tmp_path):
     db = tmp_path / "demo.db"
     env = _env(tmp_path)
-    proc = subprocess.Popen(_cli(db, "demo", "--accounts", "8000"), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _kill_after_cpu(proc, 3.0)  # the whole build takes about 6 s of CPU here
+    # Killed once half the accounts are inserted (the build is one transaction).
+    _kill_at(_cli(db, "demo", "--accounts", "8000"), env, _half_built)
 
     conn = _healthy(db, tmp_path)
     assert (_count(conn, "account"), _count(conn, "invoice"), _count(conn, "activity")) == (0, 0, 0)
