@@ -17,15 +17,32 @@ from arcollect_tui import __version__
 from arcollect_tui.errors import ArcollectError, InputError
 
 from arcollect_tui.cli import (
-    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_import, cmd_policy, cmd_queue, cmd_report,
+    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_dispute, cmd_escalate, cmd_import, cmd_plan,
+    cmd_policy, cmd_promise, cmd_queue, cmd_report, cmd_restore,
 )
 from arcollect_tui.cli.common import Context
 
-COMMANDS = [cmd_demo, cmd_import, cmd_queue, cmd_account, cmd_actions, cmd_report, cmd_policy, cmd_backup, cmd_audit]
+COMMANDS = [cmd_demo, cmd_import, cmd_queue, cmd_account, cmd_actions, cmd_promise, cmd_plan, cmd_dispute,
+            cmd_escalate, cmd_report, cmd_policy, cmd_backup, cmd_restore, cmd_audit]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors follow the CONTRACT (exit 2, what was wrong and what to do)."""
+    """argparse, but usage errors follow the CONTRACT (exit 2, what was wrong and what to do).
+
+    A command with actions (`plan approve ID`) may also take an account key in their place
+    (`plan KEY ...`): it sets `default_action = (name, {actions})`, and any first word that is not
+    one of its actions (nor -h/--help) is read as the default action's first argument.
+    """
+
+    default_action: tuple[str, frozenset[str]] | None = None
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if self.default_action is not None and args is not None:
+            name, actions = self.default_action
+            args = list(args)
+            if not args or (args[0] not in actions and args[0] not in ("-h", "--help")):
+                args.insert(0, name)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)

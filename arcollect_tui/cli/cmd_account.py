@@ -11,13 +11,14 @@ JSON document (amounts are strings with the currency's minor digits, dates ISO, 
                      disputed, days_past_due, bucket}]                      (oldest due first)
   payments:        [{date, currency, amount, reference, method}]           (newest first)
   activities:      [{date, channel, outcome, contact, note, follow_up, user}] (newest first)
-  promises:        [{made_on, pay_by, currency, amount, invoices, note, cancelled_on, user}]
-  plans:           [{created_on, currency, total, down_payment, instalment_count, frequency,
+  promises:        [{id, made_on, pay_by, currency, amount, invoices, note, cancelled_on, user}]
+  plans:           [{id, created_on, currency, total, down_payment, instalment_count, frequency,
                      status, required_role, approved_by, approved_on, note,
                      instalments: [{seq, due_on, amount}]}]
-  disputes:        [{invoice, currency, amount, reason, routed_to, owner, status, opened_on,
+  disputes:        [{id, invoice, currency, amount, reason, routed_to, owner, status, opened_on,
                      resolved_on, note}]
-  escalations:     [{target, reason, owner, opened_on, closed_on, outcome}]
+  escalations:     [{id, target, reason, owner, opened_on, closed_on, outcome}]
+  (each id is what `promise cancel`, `plan approve|reject|cancel`, `dispute status`, `escalate close` take)
   suspension_events: [{kind, date, approved_by, approver_role, rule, note, user}]
   On the collection timeline (policy from the config):
   stage, stage_label, color, reason, next_action, next_action_due (ISO or null), needs_action,

@@ -290,6 +290,7 @@ class PromiseInfo:
     note: str | None
     cancelled_on: dt.date | None  # None also when cancelled only after *today*
     user: str
+    id: int | None = None  # what `promise cancel ID` takes
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ class PlanInfo:
     approved_on: dt.date | None
     note: str | None
     instalments: tuple[InstalmentInfo, ...]
+    id: int | None = None  # what `plan approve|reject|cancel ID` takes
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,7 @@ class DisputeInfo:
     opened_on: dt.date
     resolved_on: dt.date | None
     note: str | None
+    id: int | None = None  # what `dispute status ID` takes
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,7 @@ class EscalationInfo:
     opened_on: dt.date
     closed_on: dt.date | None
     outcome: str | None
+    id: int | None = None  # what `escalate close ID` takes
 
 
 @dataclass(frozen=True)
@@ -433,18 +437,19 @@ def account_detail(db: SqliteDatabase, key: str, today: dt.date, *, default_curr
     disputes = tuple(
         DisputeInfo(inv, cur, _money(amt, cur), reason, routed, owner,
                     status if (resolved is None or resolved <= d) else "open",
-                    dt.date.fromisoformat(opened), _iso(resolved) if resolved and resolved <= d else None, note)
-        for inv, cur, amt, reason, routed, owner, status, opened, resolved, note in conn.execute(
+                    dt.date.fromisoformat(opened), _iso(resolved) if resolved and resolved <= d else None, note,
+                    sid)
+        for inv, cur, amt, reason, routed, owner, status, opened, resolved, note, sid in conn.execute(
             "SELECT i.number, s.currency, s.amount_minor, s.reason, s.routed_to, s.owner, s.status,"
-            " s.opened_on, s.resolved_on, s.note FROM dispute s LEFT JOIN invoice i ON i.id = s.invoice_id"
+            " s.opened_on, s.resolved_on, s.note, s.id FROM dispute s LEFT JOIN invoice i ON i.id = s.invoice_id"
             " WHERE s.account_id = ? AND s.opened_on <= ? ORDER BY s.opened_on, s.id", (acct, d))
     )
     escalations = tuple(
         EscalationInfo(target, reason, owner, dt.date.fromisoformat(opened),
                        _iso(closed) if closed and closed <= d else None,
-                       outcome if closed and closed <= d else None)
-        for target, reason, owner, opened, closed, outcome in conn.execute(
-            "SELECT target, reason, owner, opened_on, closed_on, outcome FROM escalation"
+                       outcome if closed and closed <= d else None, eid)
+        for target, reason, owner, opened, closed, outcome, eid in conn.execute(
+            "SELECT target, reason, owner, opened_on, closed_on, outcome, id FROM escalation"
             " WHERE account_id = ? AND opened_on <= ? ORDER BY opened_on, id", (acct, d))
     )
     events = tuple(
@@ -542,8 +547,8 @@ def _promises(conn: sqlite3.Connection, account_id: int, d: str) -> tuple[Promis
     return tuple(
         PromiseInfo(dt.date.fromisoformat(made), dt.date.fromisoformat(pay_by), cur, _money(amt, cur),
                     tuple(numbers.split("\x1f")) if numbers else (), note,
-                    _iso(cancelled) if cancelled and cancelled[:10] <= d else None, user)
-        for _, made, pay_by, cur, amt, note, cancelled, user, numbers in rows
+                    _iso(cancelled) if cancelled and cancelled[:10] <= d else None, user, pid)
+        for pid, made, pay_by, cur, amt, note, cancelled, user, numbers in rows
     )
 
 
@@ -567,7 +572,7 @@ def _plans(conn: sqlite3.Connection, account_id: int, d: str) -> tuple[PlanInfo,
         )
         out.append(PlanInfo(dt.date.fromisoformat(created[:10]), cur, _money(total, cur), _money(down, cur),
                             count, freq, status, role, approved_by if shown_approved else None,
-                            _iso(shown_approved[:10]) if shown_approved else None, note, instalments))
+                            _iso(shown_approved[:10]) if shown_approved else None, note, instalments, pid))
     return tuple(out)
 
 
@@ -674,12 +679,12 @@ def _detail_fields(detail: AccountDetail) -> dict[str, Any]:
             for a in detail.activities
         ],
         "promises": [
-            {"made_on": _d(p.made_on), "pay_by": _d(p.pay_by), "currency": p.currency, "amount": str(p.amount),
+            {"id": p.id, "made_on": _d(p.made_on), "pay_by": _d(p.pay_by), "currency": p.currency, "amount": str(p.amount),
              "invoices": list(p.invoices), "note": p.note, "cancelled_on": _d(p.cancelled_on), "user": p.user}
             for p in detail.promises
         ],
         "plans": [
-            {"created_on": _d(p.created_on), "currency": p.currency, "total": str(p.total),
+            {"id": p.id, "created_on": _d(p.created_on), "currency": p.currency, "total": str(p.total),
              "down_payment": str(p.down_payment), "instalment_count": p.instalment_count,
              "frequency": p.frequency, "status": p.status, "required_role": p.required_role,
              "approved_by": p.approved_by, "approved_on": _d(p.approved_on), "note": p.note,
@@ -688,13 +693,13 @@ def _detail_fields(detail: AccountDetail) -> dict[str, Any]:
             for p in detail.plans
         ],
         "disputes": [
-            {"invoice": s.invoice, "currency": s.currency, "amount": str(s.amount), "reason": s.reason,
+            {"id": s.id, "invoice": s.invoice, "currency": s.currency, "amount": str(s.amount), "reason": s.reason,
              "routed_to": s.routed_to, "owner": s.owner, "status": s.status, "opened_on": _d(s.opened_on),
              "resolved_on": _d(s.resolved_on), "note": s.note}
             for s in detail.disputes
         ],
         "escalations": [
-            {"target": e.target, "reason": e.reason, "owner": e.owner, "opened_on": _d(e.opened_on),
+            {"id": e.id, "target": e.target, "reason": e.reason, "owner": e.owner, "opened_on": _d(e.opened_on),
              "closed_on": _d(e.closed_on), "outcome": e.outcome}
             for e in detail.escalations
         ],

@@ -68,12 +68,13 @@ def load_facts(conn: sqlite3.Connection, account_id: int, today: dt.date) -> Fac
             "SELECT s.plan_id, s.due_on, s.amount_minor FROM plan_instalment s JOIN payment_plan p ON p.id = s.plan_id"
             " WHERE p.account_id = ? ORDER BY s.plan_id, s.seq", (account_id,)):
         instalments.setdefault(plan_id, []).append((_d(due), amount))
+    # A rejected plan never took effect (and has no date to show it by): it is left out.  A plan
+    # approved and later cancelled keeps its approval date, so that it was active until cancelled.
     plans = tuple(
-        PlanFact(_d(created), _od(approved) if status == "approved" else None, cur,
-                 tuple(instalments.get(pid, ())), _od(cancelled))
-        for pid, created, approved, status, cur, cancelled in conn.execute(
-            "SELECT id, created_on, approved_on, status, currency, cancelled_on FROM payment_plan"
-            " WHERE account_id = ? AND created_on <= ?", (account_id, d))
+        PlanFact(_d(created), _od(approved), cur, tuple(instalments.get(pid, ())), _od(cancelled))
+        for pid, created, approved, cur, cancelled in conn.execute(
+            "SELECT id, created_on, approved_on, currency, cancelled_on FROM payment_plan"
+            " WHERE account_id = ? AND created_on <= ? AND status <> 'rejected'", (account_id, d))
     )
     steps = tuple(
         StepFact(kind, _d(on)) for kind, on in conn.execute(

@@ -322,11 +322,12 @@ class _Loader:
                 " JOIN payment_plan p ON p.id = s.plan_id"
                 " WHERE p.created_on <= :d" + _ids_filter("p.account_id", self.ids) + " ORDER BY s.plan_id, s.seq"):
             instalments[plan_id].append((_d(due), amount))
-        for pid, acct, created, approved, status, cur, cancelled in self._q(
-                "SELECT id, account_id, created_on, approved_on, status, currency, cancelled_on FROM payment_plan"
-                " WHERE created_on <= :d" + _ids_filter("account_id", self.ids) + " ORDER BY id"):
+        for pid, acct, created, approved, cur, cancelled in self._q(
+                "SELECT id, account_id, created_on, approved_on, currency, cancelled_on FROM payment_plan"
+                " WHERE created_on <= :d AND status <> 'rejected'" + _ids_filter("account_id", self.ids)
+                + " ORDER BY id"):
             if acct in books:
-                books[acct].plans.append(PlanFact(_d(created), _od(approved) if status == "approved" else None, cur,
+                books[acct].plans.append(PlanFact(_d(created), _od(approved), cur,
                                                   tuple(instalments.get(pid, ())), _od(cancelled)))
 
     def _steps(self) -> None:
