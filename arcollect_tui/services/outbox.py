@@ -10,7 +10,8 @@ that work fails (see `services/actions.py`), so a rolled-back transaction leaves
 
 Headers are built with the stdlib `email` package from cleaned text (`text.clean` turns
 newlines into spaces) and `email.headerregistry.Address`, so a name or subject holding a line
-break cannot add a header.  Sending (SMTP, the keyring, retries) is issue 6's, not this module's.
+break cannot add a header.  Sending (SMTP, the keyring, retries) is services/mailer.py's; composing from
+a template is arcollect_tui/templates.py's.
 """
 
 from __future__ import annotations
@@ -50,6 +51,23 @@ def parse_address(addr: str | None, name: str | None = None) -> Address | None:
     if not parsed.username or not parsed.domain:
         return None
     return parsed
+
+
+def recipient(conn: sqlite3.Connection, account_id: int) -> tuple[str, str | None] | None:
+    """(address, contact name) for a message to the account, or None when it has no usable address.
+
+    The primary contact's email, else the first contact's (in the order they were added) with a
+    usable one, else the account's own email (CONTRACT, Mail; the same rule as the warning letter's).
+    """
+    for name, email in conn.execute(
+            "SELECT name, email FROM contact WHERE account_id = ? AND coalesce(email, '') <> ''"
+            " ORDER BY is_primary DESC, id", (account_id,)):
+        if parse_address(email, name) is not None:
+            return email.strip(), name
+    row = conn.execute("SELECT email FROM account WHERE id = ?", (account_id,)).fetchone()
+    if row is not None and parse_address(row[0]) is not None:
+        return row[0].strip(), None
+    return None
 
 
 def sender_address(sender: str | None) -> Address:
