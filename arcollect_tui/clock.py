@@ -17,9 +17,16 @@ def resolve_today(option: str | None = None) -> dt.date:
     else:
         return dt.date.today()
     try:
-        return parse_iso(value, source)
+        day = parse_iso(value, source)
     except DateError as exc:
         raise InputError(str(exc)) from None
+    if not EARLIEST <= day <= LATEST:
+        raise InputError(f"{source}: {value}: expected a date from {EARLIEST} to {LATEST}")
+    return day
+
+
+# The range of *today*: the rules add years of days to it (coming steps, schedules, histories).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 
 
 def now_stamp() -> str:

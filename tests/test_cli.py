@@ -140,3 +140,10 @@ def test_formula_injection_cells_are_written_as_text(cell, written):
     from arcollect_tui.cli.common import safe_cell
 
     assert safe_cell(cell) == written
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "9001-01-01", "1899-12-31"])
+def test_today_out_of_range_is_bad_input(db_path, capsys, day):
+    assert main(["--db", str(db_path), "--today", day, "queue"]) == 2
+    err = capsys.readouterr().err
+    assert day in err and "1900-01-01" in err and "9000-12-31" in err and "Traceback" not in err

@@ -501,3 +501,25 @@ def test_settings_key_changes_with_every_setting():
     assert base != worklist.settings_key(POLICY, PriorityWeights(distress=11), None, "USD")
     assert base != worklist.settings_key(POLICY, W, {"JPY": Decimal("0.0066")}, "USD")
     assert base != worklist.settings_key(POLICY, W, None, "EUR")
+
+
+def test_exports_and_backups_do_not_invalidate_the_cache(db):
+    """`export writeoff` writes an audit row per account it hands off: none of them changes a fact."""
+    from arcollect_tui import audit
+    from arcollect_tui.services.worklist import _data_version, _touched
+
+    conn = db.connection()
+    with db.atomic():
+        since = _data_version(conn)
+        audit.record(conn, user="t", action="export", entity="export_run", entity_id=1)
+        for account_id in (11, 12, 13):
+            audit.record(conn, user="t", action="export", entity="account", entity_id=account_id,
+                         account_id=account_id)
+        audit.record(conn, user="t", action="backup", entity="database")
+    assert _touched(conn, since) == set()
+    with db.atomic():
+        audit.record(conn, user="t", action="log", entity="activity", entity_id=1, account_id=12)
+    assert _touched(conn, since) == {12}
+    with db.atomic():
+        audit.record(conn, user="t", action="import", entity="import_batch", entity_id=1)
+    assert _touched(conn, since) is None

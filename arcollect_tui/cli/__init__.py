@@ -17,13 +17,13 @@ from arcollect_tui import __version__
 from arcollect_tui.errors import ArcollectError, InputError
 
 from arcollect_tui.cli import (
-    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_dispute, cmd_escalate, cmd_import, cmd_mail, cmd_plan,
+    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_dispute, cmd_escalate, cmd_export, cmd_import, cmd_mail, cmd_plan,
     cmd_policy, cmd_promise, cmd_queue, cmd_report, cmd_restore,
 )
 from arcollect_tui.cli.common import Context
 
 COMMANDS = [cmd_demo, cmd_import, cmd_queue, cmd_account, cmd_actions, cmd_promise, cmd_plan, cmd_dispute,
-            cmd_escalate, cmd_report, cmd_policy, cmd_backup, cmd_restore, cmd_audit, cmd_mail]
+            cmd_escalate, cmd_report, cmd_export, cmd_policy, cmd_backup, cmd_restore, cmd_audit, cmd_mail]
 
 
 class _Parser(argparse.ArgumentParser):

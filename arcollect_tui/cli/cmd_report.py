@@ -1,4 +1,4 @@
-"""`arcollect report NAME ...`: a group of reports (aging now; dso, cei, ... add a subparser each).
+"""`arcollect report NAME ...`: portfolio reports, each computed as of --today.
 
 `report aging [--format table|csv|json|xlsx] [--out FILE]`
   table  aligned text for people: one line per (account, currency), then totals per currency.
@@ -8,6 +8,18 @@
   json   the CONTRACT's aging object; each entry also has `disputed`.
   xlsx   sheet "Aging" (the csv columns, amounts as numbers in the currency's number format,
          frozen header, autofilter) and sheet "Totals" (per currency, with the as-of date).
+
+`report dso|cei|promises|activity|disputes|stages|cash [--from DATE] [--to DATE]
+        [--format table|csv|json|xlsx] [--table NAME] [--out FILE]`
+  A period report (services/reports.py): --to defaults to --today, --from to three months
+  before --to (the day after); a --to after --today, or a --from after --to, is exit 2.
+  table  the summary tables for people, then the formula and its convention as a footer.
+  csv    one table: --table NAME, else the report's first (TABLES lists them).
+  json   {"report", "as_of", "period": {"from", "to", "days"}, "formula", <table key>: [rows]}
+         (the activity report: "currencies", "days", "weeks"); amounts, days and percentages
+         as strings, counts as numbers, null where a figure is undefined.
+  xlsx   a sheet per table (typed cells, frozen header, autofilter) and an "About" sheet with
+         the period and the formula.
 `--out FILE` writes the file atomically (a temporary file in the same folder, then a rename) with
 mode 0600; xlsx needs it.
 """
@@ -16,8 +28,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import tempfile
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,9 +40,26 @@ from arcollect_tui.services.accounts import BUCKETS
 
 AGING_COLUMNS = ["account", "name", "currency", *BUCKETS, "total", "disputed"]
 
+# Each period report: its help, its tables (the first is the CSV's default), and the tables the
+# table format shows when no --table is given (the summaries; the lists of items only on request).
+TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "dso": ("DSO standard and countback, best possible DSO, average days delinquent",
+            ("dso", "countback"), ("dso", "countback")),
+    "cei": ("collection effectiveness index (credit sales of the whole period)", ("cei",), ("cei",)),
+    "promises": ("promise-to-pay kept rate, partly kept and broken shown apart", ("promises", "items"),
+                 ("promises",)),
+    "activity": ("calls, right-party contacts, promises and cash per day and ISO week",
+                 ("activity", "days", "weeks"), ("weeks",)),
+    "disputes": ("open disputes by reason, owner, team and age; cycle time of resolved ones",
+                 ("groups", "cycle_time", "open", "resolved"), ("groups", "cycle_time")),
+    "stages": ("accounts and amounts per stage; roll rates between stages over the period",
+               ("stages", "roll_rates", "roll_summary", "accounts"), ("stages", "roll_rates", "roll_summary")),
+    "cash": ("cash collected in the period against the overdue at its start", ("cash",), ("cash",)),
+}
+
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="portfolio reports (aging)",
+    p = sub.add_parser("report", help="portfolio reports (aging, dso, cei, promises, activity, disputes, stages, cash)",
                        description="Portfolio reports, computed as of --today.")
     reports = p.add_subparsers(dest="report", metavar="REPORT", required=True)
     aging = reports.add_parser("aging", help="open amounts by days past due, per account and currency",
@@ -40,12 +69,106 @@ def register(sub) -> None:
     aging.add_argument("--out", type=Path, metavar="FILE",
                        help="write to FILE (atomically, mode 0600) instead of standard output; needed for xlsx")
     aging.set_defaults(report_run=run_aging)
+    for name, (what, tables, _) in TABLES.items():
+        r = reports.add_parser(name, help=what, description=f"{what[0].upper()}{what[1:]}, as of --today, over "
+                               "the period --from to --to (default: the three months ending on --today).")
+        r.add_argument("--from", dest="start", metavar="DATE", help="first day of the period, YYYY-MM-DD")
+        r.add_argument("--to", dest="end", metavar="DATE", help="last day of the period, YYYY-MM-DD "
+                       "(default: --today; not after it)")
+        add_format(r, ["table", "csv", "json", "xlsx"], "table")
+        r.add_argument("--table", choices=list(tables), help=f"the table for csv or table output "
+                       f"(default: {tables[0]} for csv)")
+        r.add_argument("--out", type=Path, metavar="FILE",
+                       help="write to FILE (atomically, mode 0600) instead of standard output; needed for xlsx")
+        r.set_defaults(report_run=run_period)
     p.set_defaults(run=run)
 
 
 def run(ctx, args: argparse.Namespace) -> int:
     """Dispatch to the chosen report (argparse has already required one)."""
     return args.report_run(ctx, args)
+
+
+def _date_option(value: str | None, option: str, problems: list[str]):
+    from arcollect_tui.dates import DateError, parse_iso
+
+    if value is None:
+        return None
+    try:
+        return parse_iso(value, option)
+    except DateError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def build_report(ctx, name: str, start: str | None = None, end: str | None = None):
+    """The period report `name` as of ctx.today (what the screen will call in a worker too)."""
+    from arcollect_tui.services import reports
+
+    problems: list[str] = []
+    first, last = _date_option(start, "--from", problems), _date_option(end, "--to", problems)
+    if problems:
+        raise InputError(problems)
+    span = reports.period(ctx.today, first, last)
+    policy = ctx.config.policy
+    builders: dict[str, Callable[[], Any]] = {
+        "dso": lambda: reports.dso(ctx.db, ctx.today, span),
+        "cei": lambda: reports.cei(ctx.db, ctx.today, span),
+        "promises": lambda: reports.promises(ctx.db, ctx.today, span, policy),
+        "activity": lambda: reports.activity(ctx.db, ctx.today, span),
+        "disputes": lambda: reports.disputes(ctx.db, ctx.today, span),
+        "stages": lambda: reports.stages(ctx.db, ctx.today, span, policy, config=ctx.config),
+        "cash": lambda: reports.cash(ctx.db, ctx.today, span),
+    }
+    return builders[name]()
+
+
+def run_period(ctx, args: argparse.Namespace) -> int:
+    from arcollect_tui.services.exports import check_out_path, workbook_bytes, write_table_csv
+
+    name: str = args.report
+    fmt: str = args.format
+    out: Path | None = args.out
+    if fmt == "xlsx" and out is None:
+        raise InputError(f"report {name}: --format xlsx writes a binary file: add --out FILE.xlsx")
+    if out is not None:
+        check_out_path(out, example=f"{name}.{fmt}")
+    report = build_report(ctx, name, args.start, args.end)
+    tables = {t.key: t for t in report.tables()}
+    if fmt == "xlsx":
+        assert out is not None
+        p = report.period
+        about = [("report", report.title), ("as_of", report.as_of), ("from", p.start), ("to", p.end),
+                 ("days", p.days), ("formula", report.formula)]
+        write_atomic(out, workbook_bytes(list(tables.values()), about, title=report.heading()))
+        return 0
+    buf = io.StringIO() if out is not None else sys.stdout
+    if fmt == "json":
+        write_json(report.to_json(), buf)
+    elif fmt == "csv":
+        write_table_csv(tables[args.table or TABLES[name][1][0]], buf)
+    else:
+        keys = [args.table] if args.table else list(TABLES[name][2])
+        _period_table(report, [tables[k] for k in keys], buf)
+    if out is not None:
+        write_atomic(out, buf.getvalue().encode("utf-8"))  # type: ignore[union-attr]
+    return 0
+
+
+def _period_table(report, tables, out) -> None:
+    from arcollect_tui.services.exports import display_value
+
+    out.write(report.heading() + "\n")
+    for table in tables:
+        out.write(f"\n{table.title}\n")
+        if not table.rows:
+            out.write("(none)\n")
+            continue
+        numeric = [i for i, c in enumerate(table.columns) if c.kind not in ("text", "date")]
+        write_table([[_short(display_value(table, row, c, v)) if c.kind == "text" else display_value(table, row, c, v)
+                      for c, v in zip(table.columns, row)] for row in table.rows],
+                    [c.name for c in table.columns], out, right=numeric)
+    out.write("\n" + "\n".join(textwrap.wrap("Formula: " + report.formula, width=100)) + "\n")
 
 
 def run_aging(ctx, args: argparse.Namespace) -> int:
@@ -171,36 +294,13 @@ def aging_xlsx(report) -> bytes:
 
 
 def _check_out(path: Path) -> None:
-    """Refuse before computing anything: a folder, or a file in a folder that does not exist."""
-    if path.is_dir():
-        raise InputError(f"--out {path}: is a folder: give a file name such as aging.xlsx")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"--out {path}: the folder {parent} does not exist: create it or choose another file")
+    from arcollect_tui.services.exports import check_out_path
+
+    check_out_path(path, example="aging.xlsx")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` all at once or not at all: temp file (mode 0600) + fsync + rename.
+    """Write `data` to `path` all at once or not at all (services.exports.write_file_atomic)."""
+    from arcollect_tui.services.exports import write_file_atomic
 
-    A reader never sees half a file, and an existing file is only replaced once the new one is
-    complete.
-    """
-    _check_out(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InputError(f"--out {path}: cannot write in {parent}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_file_atomic(path, data)

@@ -78,8 +78,8 @@ _DAY = dt.timedelta(days=1)
 CONTACT_CHANNELS: tuple[str, ...] = ("call", "email", "meeting", "letter")
 # Activities read for every account: this many days back from *today* (older ones only when needed).
 ACTIVITY_WINDOW_DAYS = 90
-# Audit actions that change no fact the worklist reads.
-_HARMLESS_ACTIONS = ("backup",)
+# Audit actions that change no fact the worklist reads (an export writes one row per account).
+_HARMLESS_ACTIONS = ("backup", "export")
 
 
 def _od(value: str | None) -> dt.date | None:
@@ -701,10 +701,11 @@ def _touched(conn: sqlite3.Connection, since: int) -> set[int] | None:
     """Accounts named by the audit rows after `since`; None when one names none (recompute all)."""
     touched: set[int] = set()
     for acct, action in conn.execute("SELECT account_id, action FROM audit_log WHERE id > ?", (since,)):
-        if acct is not None:
-            touched.add(acct)
-        elif action not in _HARMLESS_ACTIONS:
+        if action in _HARMLESS_ACTIONS:
+            continue
+        if acct is None:
             return None
+        touched.add(acct)
     return touched if len(touched) <= _MAX_TOUCHED else None
 
 
