@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from arcollect_tui.errors import InputError
 from arcollect_tui.money import CURRENCY_EXPONENTS
+from arcollect_tui.plans import ApprovalMatrix
 from arcollect_tui.priority import PriorityWeights
 
 APP_NAME = "arcollect"
@@ -37,6 +38,33 @@ def default_config_path() -> Path:
 
 
 @dataclass(frozen=True)
+class FollowUpDays:
+    """`[policy.follow_up_days]`: the follow-up date the call-log form proposes for each outcome.
+
+    Days after today, except `promise`: days after the promised pay-by date (0 = on that date, to
+    check that the money came).  The collector can always change the proposed date.
+    """
+
+    no_answer: int = 2
+    voicemail: int = 2
+    reached: int = 7
+    promise: int = 0
+    refused: int = 1
+    dispute: int = 7
+    wrong_contact: int = 1
+    paid_claimed: int = 3
+
+    def for_outcome(self, outcome: str) -> int | None:
+        """The setting for `outcome`; None for outcomes without one (`sent`, `other`)."""
+        value = getattr(self, outcome, None) if outcome in _FOLLOW_UP_OUTCOMES else None
+        return value if isinstance(value, int) else None
+
+
+_FOLLOW_UP_OUTCOMES = frozenset(f.name for f in dataclasses.fields(FollowUpDays))
+FOLLOW_UP_MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
 class Policy:
     """The Invoice Collection and Account Suspension Timeline (CONTRACT defaults)."""
 
@@ -48,6 +76,7 @@ class Policy:
     referral_from_dpd: int = 90
     promise_tolerance_days: int = 2
     plan_grace_days: int = 5
+    follow_up_days: FollowUpDays = field(default_factory=FollowUpDays)
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,29 @@ class MailSettings:
     security: str = "starttls"
     username: str = ""
     sender: str = ""
+    signature: str = ""          # the letters' closing; several lines allowed
+
+
+@dataclass(frozen=True)
+class BankSettings:
+    """`[bank]`: where customers pay; printed by the payment-instructions and statement templates."""
+
+    bank_name: str = ""
+    account_name: str = ""       # the beneficiary
+    iban: str = ""
+    bic: str = ""
+    account_number: str = ""
+    routing_number: str = ""     # ABA routing number or sort code
+    address: str = ""
+    reference: str = ""          # what customers should quote with a payment
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """`[backup]`: the rotating backup the app takes when it opens."""
+
+    keep: int = 7                # the newest N are kept; 0 turns it off
+    folder: str = ""             # default: `backups/` next to the database
 
 
 @dataclass(frozen=True)
@@ -73,6 +125,9 @@ class Config:
     import_: ImportSettings = field(default_factory=ImportSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     priority: PriorityWeights = field(default_factory=PriorityWeights)
+    bank: BankSettings = field(default_factory=BankSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    approval: ApprovalMatrix = field(default_factory=ApprovalMatrix)
     # [fx]: 1 unit of CUR = rate units of `fx_base`, to compare overdue amounts across currencies.
     fx_base: str = ""
     fx: dict[str, Decimal] = field(default_factory=dict)
@@ -90,7 +145,8 @@ class Config:
 
 # TOML table -> (dataclass field on Config, dataclass type)
 _TABLES = {"policy": ("policy", Policy), "import": ("import_", ImportSettings), "mail": ("mail", MailSettings),
-           "priority": ("priority", PriorityWeights)}
+           "priority": ("priority", PriorityWeights), "bank": ("bank", BankSettings),
+           "backup": ("backup", BackupSettings)}
 _TOP = {"user": str, "default_currency": str}
 _CHOICES = {
     ("import", "date_order"): {"", "MDY", "DMY"},
@@ -123,6 +179,11 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
     for key, value in data.items():
         if key == "fx":
             top.update(_fx(value, where, problems))
+        elif key == "approval":
+            try:
+                tables["approval"] = ApprovalMatrix.from_mapping(value, where)
+            except InputError as exc:
+                problems.extend(exc.problems)
         elif key in _TABLES:
             if not isinstance(value, dict):
                 problems.append(f"{where}: [{key}] must be a table")
@@ -135,7 +196,7 @@ def config_from_dict(data: dict[str, Any], source: Path | None = None) -> Config
             else:
                 top[key] = value
         else:
-            problems.append(f"{where}: {key}: unknown setting (known: {', '.join(sorted([*_TOP, *_TABLES, 'fx']))})")
+            problems.append(f"{where}: {key}: unknown setting (known: {', '.join(sorted([*_TOP, *_TABLES, 'fx', 'approval']))})")
     if "default_currency" in top:
         top["default_currency"] = top["default_currency"].strip().upper()
         if top["default_currency"] not in CURRENCY_EXPONENTS:
@@ -190,6 +251,11 @@ def _policy_problems(p: Policy, where: str) -> list[str]:
     if p.warning_notice_days > p.warning_valid_days:
         out.append(f"{where}: [policy] warning_valid_days: {p.warning_valid_days}: expected at least "
                    f"warning_notice_days ({p.warning_notice_days}), or no suspension could ever follow a warning")
+    for f in dataclasses.fields(p.follow_up_days):
+        days = getattr(p.follow_up_days, f.name)
+        if days > FOLLOW_UP_MAX_DAYS:
+            out.append(f"{where}: [policy.follow_up_days] {f.name}: {days}: "
+                       f"expected at most {FOLLOW_UP_MAX_DAYS} days")
     return out
 
 
@@ -201,6 +267,12 @@ def _build(cls: type, table: str, values: dict[str, Any], where: str, problems: 
         f = fields.get(key)
         if f is None:
             problems.append(f"{where}: {name}: unknown setting (known: {', '.join(fields)})")
+            continue
+        if dataclasses.is_dataclass(f.default_factory):  # a nested table: [policy.follow_up_days]
+            if not isinstance(value, dict):
+                problems.append(f"{where}: {name}: {value!r}: expected a table [{table}.{key}]")
+            else:
+                kwargs[key] = _build(f.default_factory, f"{table}.{key}", value, where, problems)
             continue
         expected = type(f.default)
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):

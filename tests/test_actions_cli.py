@@ -149,7 +149,7 @@ def test_log_promise_defaults_the_outcome(db_path, capsys, ta):
     (["--outcome", "reached", "--channel", "fax"], "call, email, meeting, note"),
     (["--outcome", "reached", "--contact", "Nobody"], "expected one of 'Pat Payer', 'Lee Ledger'"),
     (["--outcome", "reached", "--follow-up", day(9).isoformat()], "on or after today"),
-    (["--outcome", "reached", "--follow-up", "next week"], "+Nd"),
+    (["--outcome", "reached", "--follow-up", "next week"], "expected a date"),
     (["--outcome", "reached", "--follow-up", "2026-02-30"], "--follow-up"),
     (["--outcome", "promise", "--promise", "12.345", "--on", "+3d"], "USD"),
     (["--outcome", "promise", "--promise", "ten", "--on", "+3d"], "--promise"),
@@ -179,9 +179,13 @@ def test_parse_when():
     assert cmd_actions.parse_when("+3d", today, "--on") == dt.date(2026, 3, 5)
     assert cmd_actions.parse_when("+2w", today, "--on") == dt.date(2026, 3, 16)
     assert cmd_actions.parse_when("2026-04-01", today, "--on") == dt.date(2026, 4, 1)
-    for text in ("3d", "+3m", "-1d", "01/04/2026", ""):
-        with pytest.raises(InputError):
+    assert cmd_actions.parse_when("+1m", today, "--on") == dt.date(2026, 4, 2)
+    assert cmd_actions.parse_when("fri", today, "--on") == dt.date(2026, 3, 6)     # 2026-03-02 is a Monday
+    assert cmd_actions.parse_when("eom", today, "--on") == dt.date(2026, 3, 31)
+    for text in ("3x", "next week", "01/04/2026", "2026-02-30", ""):
+        with pytest.raises(InputError) as info:
             cmd_actions.parse_when(text, today, "--on")
+        assert info.value.problems[0].startswith(f"--on: {text!r}: ") and "expected a date" in info.value.problems[0]
 
 
 def test_help_documents_the_options(capsys):

@@ -49,7 +49,7 @@ def test_json_partial_amount_and_standing_after_payment(db_path, capsys, ta):
 
 @pytest.mark.parametrize("argv, expected", [
     (["promise", "TA"], "the following arguments are required: --on"),
-    (["promise", "TA", "--on", "tomorrow"], "--on: 'tomorrow': expected a date YYYY-MM-DD, or +Nd / +Nw"),
+    (["promise", "TA", "--on", "someday"], "--on: 'someday': not a date: expected a date such as 2026-11-27"),
     (["promise", "TA", "--on", "2026-02-09"], "--on: 2026-02-09: expected a date on or after today (2026-02-10)"),
     (["promise", "TA", "--on", "+3d", "--amount", "1000.01"], "--amount: 1000.01: expected at most what is open in USD"),
     (["promise", "TA", "--on", "+3d", "--amount", "ten"], "--amount: ten"),

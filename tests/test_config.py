@@ -66,3 +66,31 @@ def test_priority_weights_and_fx_rates(tmp_path):
         config_from_dict({"fx": {"base": "USD", "EUR": "-1", "XYZ": "2"}, "priority": {"nope": 1}})
     text = str(err.value)
     assert "[fx] EUR" in text and "[fx] XYZ" in text and "[priority] nope" in text
+
+
+def test_bank_backup_approval_and_signature_tables(tmp_path):
+    from arcollect_tui.config import config_from_dict
+
+    cfg = config_from_dict({"mail": {"signature": "Jane\nAccounts Receivable"},
+                            "bank": {"iban": "DE02 1203 0000 0000 2020 51", "bic": "BYLADEM1001"},
+                            "backup": {"keep": 3, "folder": "/var/backups/ar"},
+                            "approval": {"collector": {"instalments": 4, "days": 120, "amount": "15000"}}})
+    assert cfg.mail.signature == "Jane\nAccounts Receivable"
+    assert (cfg.bank.iban, cfg.bank.bic, cfg.bank.bank_name) == ("DE02 1203 0000 0000 2020 51", "BYLADEM1001", "")
+    assert (cfg.backup.keep, cfg.backup.folder) == (3, "/var/backups/ar")
+    assert cfg.approval.collector.max_instalments == 4 and cfg.approval.collector.max_days == 120
+    assert config_from_dict({}).backup.keep == 7
+
+
+@pytest.mark.parametrize("data, named", [
+    ({"bank": {"swift": "X"}}, "[bank] swift: unknown setting"),
+    ({"backup": {"keep": -1}}, "[backup] keep: -1: expected zero or more"),
+    ({"approval": {"collector": {"instalments": 2.5}}}, "[approval.collector] instalments: 2.5"),
+    ({"approvals": {}}, "approvals: unknown setting"),
+])
+def test_bad_new_tables_name_the_key(data, named):
+    from arcollect_tui.config import config_from_dict
+
+    with pytest.raises(InputError) as info:
+        config_from_dict(data)
+    assert named in "\n".join(info.value.problems)

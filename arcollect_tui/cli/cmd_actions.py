@@ -3,7 +3,8 @@
 Each is one service call (services/actions.py: one transaction with an audit row) and prints one
 line saying what was recorded.  Refusals by the policy are exit 3 (the rule and the date the
 action becomes possible on stderr); bad input is exit 2; nothing is written in either case.
-Dates on the command line are ISO (`2026-03-10`) or relative to --today (`+3d`, `+2w`).
+Dates on the command line are ISO (`2026-03-10`) or relative to --today (`+3d`, `+2w`, `fri`, `eom`;
+`shortdates.parse_when`, the call form's own reader).
 """
 
 from __future__ import annotations
@@ -12,30 +13,29 @@ import argparse
 import datetime as dt
 import re
 
-from arcollect_tui.dates import DateError, parse_iso
 from arcollect_tui.errors import InputError
 from arcollect_tui.money import display_minor, to_minor
 from arcollect_tui.services.actions import CHANNELS, EXTRA_OUTCOMES, OUTCOMES, StepResult
 from arcollect_tui.text import clean
 
-_RELATIVE = re.compile(r"\+(\d{1,4})([dw])")
 
 
 def parse_when(text: str, today: dt.date, option: str) -> dt.date:
-    """`2026-03-10`, or `+3d` / `+2w` counted from `today` (the --today date)."""
+    """A date as the call form takes it (`shortdates.parse_when`): `2026-03-10`, `+3d`, `+2w`,
+    `+1m`, `today`, `tomorrow`, `fri`, `eow`, `eom`, `27 nov`, counted from `today` (--today)."""
+    from arcollect_tui.shortdates import parse_when as parse_short
+
     value = (text or "").strip()
-    m = _RELATIVE.fullmatch(value.lower())
-    if m:
-        n = int(m.group(1))
-        return today + dt.timedelta(days=n * 7 if m.group(2) == "w" else n)
     try:
-        return parse_iso(value, option)
-    except DateError:
-        raise InputError(f"{option}: {text!r}: expected a date YYYY-MM-DD, or +Nd / +Nw from --today "
-                         "(such as +3d or +2w)") from None
+        return parse_short(value, today)
+    except ValueError as exc:
+        why = str(exc).removeprefix(f"{value!r} ").removeprefix("is ").split(": expected")[0]
+        raise InputError(f"{option}: {text!r}: {why}: expected a date such as 2026-11-27, or +3d, +2w, +1m, "
+                         "today, tomorrow, a weekday (fri), eow, eom") from None
 
 
-_DATES = "DATE is YYYY-MM-DD, or +Nd / +Nw counted from --today (+3d, +2w)."
+_DATES = ("DATE is YYYY-MM-DD, or counted from --today: +3d, +2w, +1m, today, tomorrow, a weekday (fri: the "
+          "next one), eow, eom, 27 nov.")
 
 
 def register(sub) -> None:

@@ -17,6 +17,7 @@ _MEANING = {
     "referral_from_dpd": "a suspended account may be referred to write-off from",
     "promise_tolerance_days": "a promise is kept when paid within this many days of its date",
     "plan_grace_days": "an instalment is missed this many days after its date",
+    "follow_up_days": "the call form proposes a follow-up this many days after the call (promise: after its date)",
 }
 
 
@@ -35,7 +36,13 @@ def run(ctx, args: argparse.Namespace) -> int:
                     "stages": [{"stage": s, "label": STAGE_LABELS[s], "color": STAGE_COLORS[s]} for s in STAGES]})
         return 0
     print(f"Collection policy ({source})")
-    write_table([[k, v, _MEANING.get(k, "")] for k, v in values.items()], ["setting", "value", "meaning"], right=[1])
+    rows = []
+    for k, v in values.items():
+        if isinstance(v, dict):  # a nested table: [policy.follow_up_days]
+            rows += [[f"{k}.{sub}", days, _MEANING.get(k, "")] for sub, days in v.items()]
+        else:
+            rows.append([k, v, _MEANING.get(k, "")])
+    write_table(rows, ["setting", "value", "meaning"], right=[1])
     print()
     write_table([[s, STAGE_LABELS[s], STAGE_COLORS[s]] for s in STAGES], ["stage", "label", "colour"])
     return 0
