@@ -3,6 +3,7 @@ highlighted row's before/after, hostile values literal, a broken chain said loud
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 from arcollect_tui.cli import main
@@ -77,3 +78,45 @@ async def test_a_broken_chain_is_said_loudly(db, db_path):
     async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot)
         assert "THE HASH CHAIN IS BROKEN at row 1" in visible_text(app)
+
+
+async def test_A_opens_the_trail_whole_from_the_queue_and_the_accounts_own_from_an_account(db, db_path):
+    from arcollect_tui.screens.account import AccountScreen
+
+    path = _portfolio(db, db_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AuditScreen) and app.screen.account is None
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        app.screen.open_account("K001")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AuditScreen) and app.screen.account == "K001"
+        assert {r["account"] for r in app.screen.shown} == {"K001"}
+
+
+async def test_the_rotating_backup_when_the_app_opens(db, db_path, tmp_path):
+    import dataclasses
+
+    from arcollect_tui.app import ArcollectApp
+    from arcollect_tui.config import BackupSettings, Config
+    from arcollect_tui.services.backup import check_backup
+
+    path = _portfolio(db, db_path)
+    folder = tmp_path / "kept"
+    config = dataclasses.replace(Config(user="tester"), backup=BackupSettings(keep=2, folder=str(folder)))
+    app = ArcollectApp(path, dt.date(2026, 3, 2), config, welcome=False, backup=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.rotating_backup()
+        await settle(app, pilot)
+    copies = list(folder.iterdir())
+    assert len(copies) == 1 and copies[0].name.startswith("arcollect-")
+    assert check_backup(copies[0])[1] >= 2

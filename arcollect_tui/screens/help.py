@@ -17,8 +17,10 @@ from textual.widgets import DataTable, Label, Markdown
 
 
 GENERAL = """\
-`ctrl+p` opens the command palette.  Every screen is computed *as of* the date in the header
-(`--today`): invoices dated later do not exist yet, later payments have not happened yet.
+`c` logs a call on the current account (the worklist's highlighted row, or the account shown):
+`1`-`8` pick the outcome, `ctrl+s` saves, `ctrl+n` saves and goes to the next account, `escape`
+cancels.  `ctrl+p` opens the command palette.  Every screen is computed *as of* the date in the
+header (`--today`): invoices dated later do not exist yet, later payments have not happened yet.
 """
 
 

@@ -2,8 +2,9 @@
 
 One glance answers "where is this account and what comes next": the stage chip in colour, a
 marker under it saying since when (and whether a hold keeps it there), then the dated steps
-ahead.  Colours come from component classes (`ladder--<stage>`) styled in `account.tcss`, so
-every theme colours them and no colour lives in Python.
+ahead.  Colours come from component classes (`ladder--<stage>`, LADDER_CLASSES) of the widget
+that draws it (the account screen's `AccountHead`), styled in `account.tcss`, so every theme
+colours them and no colour lives in Python.
 
 Labels shrink to fit: full labels with arrows at 100+ columns, full labels at 80, short ones
 below; the account's own stage always keeps its full label.
@@ -12,11 +13,11 @@ below; the account's own stage always keeps its full label.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
-from textual.reactive import reactive
-from textual.widget import Widget
 
 from arcollect_tui.text import clean
 from arcollect_tui.timeline import STAGE_LABELS, STAGES
@@ -72,57 +73,49 @@ def layout(stage: str, width: int) -> tuple[list[Rung], str]:
     return rungs, sep  # the smallest; the widget crops what does not fit
 
 
-class TimelineLadder(Widget):
-    """Stage ladder, marker and coming steps.  Set `state`; None shows a placeholder."""
+LADDER_CLASSES: frozenset[str] = frozenset({
+    *(f"ladder--{key}" for key in STAGES),
+    "ladder--past", "ladder--future", "ladder--separator", "ladder--marker", "ladder--date",
+})
+"""The component classes a widget that draws the ladder declares (and styles in its CSS)."""
 
-    COMPONENT_CLASSES = {
-        *(f"ladder--{key}" for key in STAGES),
-        "ladder--past", "ladder--future", "ladder--separator", "ladder--marker", "ladder--date",
-    }
-    DEFAULT_CSS = """
-    TimelineLadder { height: auto; }
-    """
+StyleOf = Callable[[str], Style]
+"""A widget's `get_component_rich_style`: the style of one of LADDER_CLASSES."""
 
-    state: reactive[LadderState | None] = reactive(None, layout=True)
 
-    def render(self) -> Text:
-        state = self.state
-        if state is None:
-            return Text("Loading the timeline…")
-        return self.ladder_text(state, max(1, self.size.width or 80))
-
-    def ladder_text(self, state: LadderState, width: int) -> Text:
-        """The whole ladder as Text (public for tests: what `render` draws at `width`)."""
-        rungs, sep = layout(state.stage, width)
-        here = STAGES.index(state.stage) if state.stage in STAGES else -1
-        style = self.get_component_rich_style
-        text = Text(no_wrap=False)
-        current_column = 0
-        for i, rung in enumerate(rungs):
-            if i:
-                text.append(sep, style("ladder--separator"))
-            if i == here:
-                current_column = rung.column
-                text.append(rung.label, style(f"ladder--{rung.stage}"))
-            else:
-                text.append(rung.label, style("ladder--past" if i < here else "ladder--future"))
-        text.append("\n")
-        text.append_text(self._marker(state, current_column, width))
-        for on, step in state.coming:
-            text.append("\n")
-            text.append(on.isoformat(), style("ladder--date"))
-            text.append("  ")
-            text.append(clean(step))
-        return text
-
-    def _marker(self, state: LadderState, column: int, width: int) -> Text:
-        """`▲ since DATE · on hold: ...` under the current chip, shifted left to fit."""
-        words = "▲ "
-        if state.since is not None:
-            words += ("since at least " if state.since_at_least else "since ") + state.since.isoformat()
+def ladder_text(state: LadderState, width: int, style: StyleOf) -> Text:
+    """The whole ladder at `width` cells: the rungs, the marker under the current one, the coming
+    steps.  `style` resolves the component classes, so that no colour lives in Python."""
+    rungs, sep = layout(state.stage, width)
+    here = STAGES.index(state.stage) if state.stage in STAGES else -1
+    text = Text(no_wrap=False)
+    current_column = 0
+    for i, rung in enumerate(rungs):
+        if i:
+            text.append(sep, style("ladder--separator"))
+        if i == here:
+            current_column = rung.column
+            text.append(rung.label, style(f"ladder--{rung.stage}"))
         else:
-            words += "here"
-        if state.hold:
-            words += f" · on hold: {clean(state.hold)}"
-        start = max(0, min(column + 1, width - len(words)))
-        return Text.assemble("\u00a0" * start, (words, self.get_component_rich_style("ladder--marker")))
+            text.append(rung.label, style("ladder--past" if i < here else "ladder--future"))
+    text.append("\n")
+    text.append_text(_marker(state, current_column, width, style("ladder--marker")))
+    for on, step in state.coming:
+        text.append("\n")
+        text.append(on.isoformat(), style("ladder--date"))
+        text.append("  ")
+        text.append(clean(step))
+    return text
+
+
+def _marker(state: LadderState, column: int, width: int, style: Style) -> Text:
+    """`▲ since DATE · on hold: ...` under the current chip, shifted left to fit."""
+    words = "▲ "
+    if state.since is not None:
+        words += ("since at least " if state.since_at_least else "since ") + state.since.isoformat()
+    else:
+        words += "here"
+    if state.hold:
+        words += f" · on hold: {clean(state.hold)}"
+    start = max(0, min(column + 1, width - len(words)))
+    return Text.assemble("\u00a0" * start, (words, style))

@@ -36,7 +36,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from arcollect_tui.money import display_minor, to_minor
-from arcollect_tui.screens.common import DateQuestion, SummaryBar, report_failure
+from arcollect_tui.screens.common import DateQuestion, SummaryBar, keep_from_collector, report_failure
 from arcollect_tui.screens.messages import QueueLoaded, SearchMatched
 from arcollect_tui.screens.session import Session
 from arcollect_tui.screens.welcome import Welcome
@@ -71,8 +71,9 @@ past due of the oldest open invoice not in dispute), flags, next action and its 
 contact.
 
 **The daily loop**: work down *Needs action* (`1`): `enter` opens the account, `n` / `p` there
-move to the next / previous one; `escape` comes back here.  (Calls are logged with
-`arcollect log` until the call form arrives.)
+move to the next / previous one; `escape` comes back here.  `c` logs a call on the highlighted
+account (here or on the account): `1`-`8` pick the outcome, `ctrl+s` saves, `ctrl+n` saves and
+opens the next account of the queue (the cursor moves to it too).
 
 Flags: {FLAG_LEGEND}.
 
@@ -133,12 +134,14 @@ class Prepared:
         for r in rows:
             if r.overdue > 0:
                 overdue[r.currency] = overdue.get(r.currency, Decimal(0)) + r.overdue
-        return cls(as_of, rows, [mask_of(r, as_of) for r in rows],
-                   {r.account: i for i, r in enumerate(rows)}, dict(sorted(overdue.items())),
-                   Counter(r.stage for r in rows))
+        prepared = cls(as_of, rows, [mask_of(r, as_of) for r in rows],
+                       {r.account: i for i, r in enumerate(rows)}, dict(sorted(overdue.items())),
+                       Counter(r.stage for r in rows))
+        prepared.search_strings()  # here in the loading worker, not on the first filter keystroke
+        return prepared
 
     def search_strings(self) -> list[str]:
-        """Lowercase "key<tab>name" per row, built on the first filter keystroke."""
+        """Lowercase "key<tab>name" per row (about 90 ms at 100k rows: `build` makes them)."""
         if self._search is None:
             self._search = [f"{r.account}\t{r.name}".casefold() for r in self.rows]
         return self._search
@@ -417,17 +420,14 @@ class QueueScreen(Screen[None]):
         prepared = self.prepared
         if prepared is None:
             return
+        if prepared is not self._kept:
+            self._kept = prepared
+            keep_from_collector(len(prepared.rows))  # its rows live as long as it is shown
         order = prepared.order(self.sort, self.reverse)
         candidates = order
         query = self.search.strip().casefold()
         if query:
-            strings = prepared.search_strings()
-            keys = self.search_keys
-            if keys:
-                rows = prepared.rows
-                candidates = [i for i in candidates if query in strings[i] or rows[i].account in keys]
-            else:
-                candidates = [i for i in candidates if query in strings[i]]
+            candidates = self._matching(prepared, order, query)
         if self.stage is not None:
             rows = prepared.rows
             stage = self.stage
@@ -444,6 +444,28 @@ class QueueScreen(Screen[None]):
         table.sort_reverse = self.reverse
         table.set_rows(self.view)
         self._show_tabs()
+
+    _kept: Prepared | None = None
+    _matched: tuple[Prepared, list[int], str, list[int]] | None = None
+
+    def _matching(self, prepared: Prepared, order: list[int], query: str) -> list[int]:
+        """The rows of `order` whose key or name contains `query`, or found elsewhere (search_keys).
+
+        A query that extends the last one (one more letter typed) narrows the last result instead
+        of scanning every row again; not when accounts found elsewhere are to be merged in."""
+        strings = prepared.search_strings()
+        keys = self.search_keys
+        candidates = order
+        last = self._matched
+        if not keys and last is not None and last[0] is prepared and last[1] is order and query.startswith(last[2]):
+            candidates = last[3]
+        if keys:
+            rows = prepared.rows
+            found = [i for i in candidates if query in strings[i] or rows[i].account in keys]
+        else:
+            found = [i for i in candidates if query in strings[i]]
+        self._matched = (prepared, order, query, found)
+        return found
 
     _mask_counts: tuple[Prepared, Counter[int]] | None = None
 
@@ -495,11 +517,13 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        had_filter = bool(self.search)
         self.search = event.value
         self.search_keys = frozenset()  # found for the older text: the new text's are on their way
         self.apply()
         self.find_elsewhere(self.search)
-        self.refresh_bindings()
+        if had_filter != bool(self.search):
+            self.refresh_bindings()  # `escape` clears a filter; the footer is rebuilt only then
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="queue-search")
     def find_elsewhere(self, text: str) -> None:
@@ -585,9 +609,46 @@ class QueueScreen(Screen[None]):
         self.open_account(event.key)
 
     def open_account(self, key: str) -> None:
-        from arcollect_tui.screens.account import AccountScreen
+        """On the app's one account screen (updated in place), its header painted from our row."""
+        from arcollect_tui.screens.account import open_account
 
-        self.app.push_screen(AccountScreen(self.active_session, key, neighbours=self.neighbour))
+        open_account(self.app, self.active_session, key, neighbours=self.neighbour, preview=self.row_of)
+
+    def row_of(self, key: str) -> QueueRow | None:
+        """The loaded worklist's row of `key`, if any."""
+        prepared = self.prepared
+        at = prepared.position.get(key) if prepared is not None else None
+        return prepared.rows[at] if at is not None else None
+
+    # -- the call-log form (`c`, screens/log_call.py) ------------------------------------------
+
+    def current_account_key(self) -> str | None:
+        """The highlighted account, which `c` logs a call on."""
+        return self.query_one(QueueTable).cursor_key
+
+    def call_logged(self, key: str, and_next: bool) -> None:
+        """After a call on `key` was saved: reload, the cursor kept on its account; with `and_next`,
+        the cursor moves to the account after it and that account opens (the logged one may leave
+        the view when the reload comes, the next one is chosen from the list as it was shown)."""
+        following = self.neighbour(key, 1) if and_next else None
+        if following is not None:
+            self.query_one(QueueTable).move_to_key(following)
+        self.reload()
+        if following is not None:
+            self.open_account(following)
+        elif and_next:
+            self.notify("That was the last account of the queue.", markup=False, timeout=3)
+
+    _stale = False
+
+    def mark_stale(self) -> None:
+        """A call was logged on a screen above: reload when this screen is shown again."""
+        self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
 
     # -- palette commands ---------------------------------------------------------------------
 

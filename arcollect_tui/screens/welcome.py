@@ -17,7 +17,7 @@ MARKER = ".welcomed"
 TEXT = """\
 [b]Welcome to arcollect.[/b]  The daily loop: work the list from the top (most urgent first).
 [b]enter[/b] opens an account, [b]n[/b] / [b]p[/b] go to the next / previous account, [b]escape[/b] comes back.
-Log what happened with [b]arcollect log[/b] for now (the call form arrives with the next release).
+[b]c[/b] logs a call on the highlighted account: [b]1[/b]-[b]8[/b] the outcome, [b]ctrl+s[/b] saves, [b]ctrl+n[/b] saves and opens the next.
 [b]/[/b] filters by name, key, invoice or contact; [b]1[/b]-[b]5[/b] switch views; [b]ctrl+p[/b] jumps anywhere; [b]?[/b] lists every key.
 [dim]Press any key to close this.[/dim]"""
 
