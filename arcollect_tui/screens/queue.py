@@ -32,9 +32,10 @@ from textual.binding import Binding
 from textual.app import SystemCommand
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
+from arcollect_tui.widgets.keybar import KeyBar
 from arcollect_tui.money import display_minor, to_minor
 from arcollect_tui.screens.common import DateQuestion, SummaryBar, keep_from_collector, report_failure
 from arcollect_tui.screens.messages import QueueLoaded, SearchMatched
@@ -343,7 +344,7 @@ class QueueScreen(Screen[None]):
         yield table
         if getattr(self.app, "show_welcome", False):
             yield Welcome(id="welcome")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(SummaryBar).show_loading(self.as_of, self.what_if is not None)

@@ -682,15 +682,56 @@ def _table_select(conn: sqlite3.Connection, columns: str, include_all: bool, lim
         " ORDER BY priority_centi DESC, days_past_due DESC, key LIMIT ?", (-1 if limit is None else limit,))
 
 
-def _row_from_table(account_id: int, needs: int, row: str, parts: str) -> QueueRow:
+class _StoredPriority(Priority):
+    """A cached row's breakdown: its parts decoded from the stored JSON when first asked for (only
+    the account view asks), so 100,000 rows do not hold 100,000 decoded breakdowns."""
+
+    def __init__(self, score: float, parts_json: str) -> None:
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "_json", parts_json)
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "parts":
+            raise AttributeError(name)
+        parts = tuple((n, p, w) for n, p, w in json.loads(self._json))
+        object.__setattr__(self, "parts", parts)
+        return parts
+
+    def __repr__(self) -> str:
+        return f"Priority(score={self.score!r}, parts={self.parts!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Priority) and (self.score, self.parts) == (other.score, other.parts)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Interned(dict):
+    """One object per distinct value: stage names, labels, colours, currencies, actions and flag
+    sets repeat across 100,000 rows, and so do dates (`day`)."""
+
+    def __missing__(self, key: Any) -> Any:
+        self[key] = key
+        return key
+
+    def day(self, text: str | None) -> dt.date | None:
+        if not text:
+            return None
+        key = ("day", text)
+        found = self.get(key)
+        if found is None:
+            found = self[key] = _d(text)
+        return found
+
+
+def _row_from_table(account_id: int, needs: int, row: str, parts: str, same: _Interned | None = None) -> QueueRow:
     j = json.loads(row)
-    cur = j["currency"]
+    i = same if same is not None else _Interned()
     return QueueRow(
-        account_id, j["account"], j["name"], cur, Decimal(j["balance"]), Decimal(j["overdue"]),
-        Decimal(j["disputed"]), j["days_past_due"], j["stage"], j["stage_label"], j["color"], j["next_action"],
-        _od(j["next_action_due"]), j["priority"], tuple(j["flags"]), bool(needs), j["reason"],
-        Priority(j["priority"], tuple((n, p, w) for n, p, w in json.loads(parts))), None, j["hold"],
-        _od(j["last_contact"]))
+        account_id, j["account"], j["name"], i[j["currency"]], Decimal(j["balance"]), Decimal(j["overdue"]),
+        Decimal(j["disputed"]), j["days_past_due"], i[j["stage"]], i[j["stage_label"]], i[j["color"]],
+        i[j["next_action"]], i.day(j["next_action_due"]), j["priority"], i[tuple(j["flags"])], bool(needs),
+        j["reason"], _StoredPriority(j["priority"], parts), None, i[j["hold"]], i.day(j["last_contact"]))
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
@@ -796,8 +837,9 @@ def queue(db: SqliteDatabase, today: dt.date, policy: Policy, weights: PriorityW
         return fresh.memory.select(include_all, limit)
     if fresh.table:
         conn = db.connection()
-        with _snapshot(conn):
-            rows = [_row_from_table(*r) for r in
+        with _snapshot(conn), _gc_paused():
+            same = _Interned()
+            rows = [_row_from_table(*r, same) for r in
                     _table_select(conn, "account_id, needs_action, row, parts", include_all, limit)]
             state = _table_state(conn)
         memory = _memory_of(db)
