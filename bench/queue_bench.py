@@ -44,10 +44,8 @@ import time  # noqa: E402
 
 TODAY = dt.date(2026, 3, 2)
 ROOT = HERE.parent
-# `queue` through the real CLI entry point, registered here if cli/__init__.py does not yet.
-_CLI = ("import sys; from arcollect_tui import cli; from arcollect_tui.cli import cmd_queue\n"
-        "cli.COMMANDS.append(cmd_queue) if cmd_queue not in cli.COMMANDS else None\n"
-        "sys.exit(cli.main(sys.argv[1:]))")
+# `queue` through the real CLI entry point.
+_CLI = "import sys; from arcollect_tui import cli; sys.exit(cli.main(sys.argv[1:]))"
 
 Row = tuple[str, "int | None", "float | None", "float | None", str]   # step, rows, seconds, CPU s, note
 

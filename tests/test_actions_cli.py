@@ -19,13 +19,6 @@ from arcollect_tui.errors import InputError
 from test_actions import D0, Book, day
 
 
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    """Until cli/__init__.py lists cmd_actions in COMMANDS, add it for these tests."""
-    if cmd_actions not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_actions])
-
-
 @pytest.fixture
 def ta(db_path):
     """TA: TA-1 (1,000.00 USD) due on D0, contacts Pat Payer (primary, with email) and Lee Ledger."""

@@ -18,13 +18,6 @@ from arcollect_tui.services.backup import backup, check_backup, rotating_backup
 TODAY = "2026-11-23"
 
 
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    """Until cli/__init__.py lists cmd_restore in COMMANDS, add it for these tests."""
-    if cmd_restore not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_restore])
-
-
 def _run(db_path, capsys, *args):
     code = cli.main(["--db", str(db_path), "--today", TODAY, *args])
     out = capsys.readouterr()

@@ -147,3 +147,27 @@ def test_today_out_of_range_is_bad_input(db_path, capsys, day):
     assert main(["--db", str(db_path), "--today", day, "queue"]) == 2
     err = capsys.readouterr().err
     assert day in err and "1900-01-01" in err and "9000-12-31" in err and "Traceback" not in err
+
+
+def test_a_command_imports_only_its_own_module(tmp_path):
+    """Start-up: `queue` does not pay for the import, mail or report machinery."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from arcollect_tui import cli\n"
+              f"code = cli.main(['--db', {str(tmp_path / 'x.db')!r}, '--today', '2026-03-02', 'queue'])\n"
+              "print(code, sorted(m for m in sys.modules if m.startswith('arcollect_tui.cli.cmd_')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 ['arcollect_tui.cli.cmd_queue']"
+
+
+def test_help_lists_every_command(capsys):
+    from arcollect_tui.cli import COMMAND_MODULES, command_of
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in COMMAND_MODULES:
+        assert name in out
+    assert command_of(["--db", "x.db", "--today", "2026-01-01", "--debug", "queue", "--all"]) == "queue"
+    assert command_of(["--db", "queue"]) is None

@@ -27,13 +27,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    """Until cli/__init__.py lists cmd_mail in COMMANDS, add it for these tests."""
-    if cmd_mail not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_mail])
-
-
 def write_config(path: Path, port: int, **mail) -> Path:
     values = {"host": "127.0.0.1", "port": port, "security": "none", "username": USER, "sender": SENDER, **mail}
     lines = ['user = "tester"', "[mail]"] + [f"{k} = {json.dumps(v)}" for k, v in values.items()]
@@ -166,9 +159,7 @@ class FileKeyring(KeyringBackend):
         json.dump(data, open(os.environ["TEST_KEYRING_FILE"], "w"))
 '''
 
-MAIN = ("import sys; from arcollect_tui import cli; from arcollect_tui.cli import cmd_mail\n"
-        "cli.COMMANDS.append(cmd_mail) if cmd_mail not in cli.COMMANDS else None\n"
-        "sys.exit(cli.main(sys.argv[1:]))")
+MAIN = "import sys; from arcollect_tui import cli; sys.exit(cli.main(sys.argv[1:]))"
 
 
 def test_a_keyring_backend_named_by_python_keyring_backend_in_separate_processes(db_path, tmp_path, port, ta):

@@ -22,13 +22,6 @@ SF_ACCOUNT = "001xx000003DGbYAAW"
 SF_CONTACT = "003xx000004TmiQAAS"
 
 
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    """Until cli/__init__.py lists cmd_export in COMMANDS, add it for these tests."""
-    if cmd_export not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_export])
-
-
 def log(db, key: str, on: dt.date, outcome: str, **kw) -> actions.LogResult:
     return actions.log_activity(db, key, today=on, user="tester", policy=POLICY, outcome=outcome, **kw)
 

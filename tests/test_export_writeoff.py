@@ -25,13 +25,6 @@ from test_actions import POLICY, Book, day
 TODAY = day(95)                      # 2026-04-06: TA-1-like invoices due on D0 are 95 days past due
 
 
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    """Until cli/__init__.py lists cmd_export in COMMANDS, add it for these tests."""
-    if cmd_export not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_export])
-
-
 def warn(db, key: str, on: dt.date, by: str = "Dana Director") -> None:
     actions.warn(db, key, today=on, user="tester", policy=POLICY, approved_by=by, config=Config(user="tester"))
 

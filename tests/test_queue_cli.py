@@ -27,9 +27,7 @@ def days(n: int) -> dt.date:
 
 @pytest.fixture(autouse=True)
 def _queue_command(monkeypatch):
-    """Until cli/__init__.py registers `queue`, register it for these tests."""
-    if cmd_queue not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, cmd_queue])
+    """Each test starts with no worklist held in this process."""
     clear_memory_cache()
     yield
     clear_memory_cache()

@@ -8,6 +8,7 @@ InputError 2, PolicyRefusal 3, DataCheckFailed 4, anything else 1 (traceback onl
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from pathlib import Path
@@ -16,14 +17,41 @@ from typing import Sequence
 from arcollect_tui import __version__
 from arcollect_tui.errors import ArcollectError, InputError
 
-from arcollect_tui.cli import (
-    cmd_account, cmd_actions, cmd_audit, cmd_backup, cmd_demo, cmd_dispute, cmd_escalate, cmd_export, cmd_import, cmd_mail, cmd_plan,
-    cmd_policy, cmd_promise, cmd_queue, cmd_report, cmd_restore,
-)
 from arcollect_tui.cli.common import Context
 
-COMMANDS = [cmd_demo, cmd_import, cmd_queue, cmd_account, cmd_actions, cmd_promise, cmd_plan, cmd_dispute,
-            cmd_escalate, cmd_report, cmd_export, cmd_policy, cmd_backup, cmd_restore, cmd_audit, cmd_mail]
+# Every command, by the module that registers it (in the order `--help` lists them).  A command
+# line that names one imports only that module: each module pulls in its services, and importing
+# all of them would cost every command about a third of its start-up time.
+COMMAND_MODULES: dict[str, str] = {
+    "demo": "cmd_demo", "import": "cmd_import", "queue": "cmd_queue", "account": "cmd_account",
+    "log": "cmd_actions", "warn": "cmd_actions", "suspend": "cmd_actions", "reinstate": "cmd_actions",
+    "refer": "cmd_actions", "promise": "cmd_promise", "plan": "cmd_plan", "dispute": "cmd_dispute",
+    "escalate": "cmd_escalate", "distress": "cmd_escalate", "report": "cmd_report", "export": "cmd_export",
+    "policy": "cmd_policy", "backup": "cmd_backup", "restore": "cmd_restore", "audit": "cmd_audit",
+    "mail": "cmd_mail",
+}
+_GLOBAL_WITH_VALUE = ("--db", "--today", "--config")
+
+
+def _modules(names: Sequence[str]) -> list:
+    seen: dict[str, object] = {}
+    for name in names:
+        if name not in seen:
+            seen[name] = importlib.import_module(f"arcollect_tui.cli.{name}")
+    return list(seen.values())
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word of a command line (the first word that is not a global option)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +78,8 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv` naming a command, only that command's module is registered."""
     parser = _Parser(
         prog="arcollect",
         description="A keyboard-first worklist for accounts-receivable collectors. "
@@ -67,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     tui = sub.add_parser("tui", help="open the app (the default)")
     tui.set_defaults(run=_run_tui)
-    for module in COMMANDS:
+    command = command_of(argv) if argv is not None else None
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else list(COMMAND_MODULES.values())
+    for module in _modules(names):
         module.register(sub)
     return parser
 
@@ -79,7 +110,8 @@ def _run_tui(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     ctx = Context(db_option=args.db, today_option=args.today, config_option=args.config, debug=args.debug)
     run = getattr(args, "run", _run_tui)
