@@ -27,8 +27,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --skip-demo
 	$(BIN)/python bench/first_paint.py
+	$(BIN)/python bench/suite.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
