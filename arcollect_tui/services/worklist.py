@@ -714,6 +714,13 @@ class _Interned(dict):
         self[key] = key
         return key
 
+    def dec(self, text: str) -> Decimal:
+        key = ("dec", text)
+        found = self.get(key)
+        if found is None:
+            found = self[key] = Decimal(text)
+        return found
+
     def day(self, text: str | None) -> dt.date | None:
         if not text:
             return None
@@ -728,8 +735,8 @@ def _row_from_table(account_id: int, needs: int, row: str, parts: str, same: _In
     j = json.loads(row)
     i = same if same is not None else _Interned()
     return QueueRow(
-        account_id, j["account"], j["name"], i[j["currency"]], Decimal(j["balance"]), Decimal(j["overdue"]),
-        Decimal(j["disputed"]), j["days_past_due"], i[j["stage"]], i[j["stage_label"]], i[j["color"]],
+        account_id, j["account"], j["name"], i[j["currency"]], i.dec(j["balance"]), i.dec(j["overdue"]),
+        i.dec(j["disputed"]), j["days_past_due"], i[j["stage"]], i[j["stage_label"]], i[j["color"]],
         i[j["next_action"]], i.day(j["next_action_due"]), j["priority"], i[tuple(j["flags"])], bool(needs),
         j["reason"], _StoredPriority(j["priority"], parts), None, i[j["hold"]], i.day(j["last_contact"]))
 
